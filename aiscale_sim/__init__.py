@@ -1,0 +1,37 @@
+"""aiscale-sim: an agent-based model of how AI spreads, or stalls, inside a large enterprise.
+
+Employees, business units, AI teams and AI use cases are Mesa agents on an org-chart network.
+Use cases move from idea to pilot to production, or get stuck in pilot purgatory; employees
+adopt AI tools, or don't. Start with :func:`simulate`::
+
+    from aiscale_sim import simulate
+    result = simulate("baseline", seed=1)
+    result.summary["outcomes"]["pilot_to_production_rate"]
+"""
+
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+try:
+    __version__ = _version("aiscale-sim")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+from aiscale_sim.errors import UserInputError
+from aiscale_sim.levers import LEVERS, Lever, defaults
+from aiscale_sim.model import EnterpriseModel
+from aiscale_sim.scenarios import Scenario, load_scenario
+from aiscale_sim.simulate import HORIZON_WEEKS, SimulationResult, simulate
+
+__all__ = [
+    "HORIZON_WEEKS",
+    "LEVERS",
+    "EnterpriseModel",
+    "Lever",
+    "Scenario",
+    "SimulationResult",
+    "UserInputError",
+    "defaults",
+    "load_scenario",
+    "simulate",
+]

@@ -1,0 +1,201 @@
+"""The ``aiscale`` command.
+
+``aiscale run [SCENARIO]`` runs one scenario and writes its summary, time series and picture;
+``aiscale levers`` prints the lever table; ``aiscale scenarios`` lists the shipped scenarios.
+A user's mistake (bad scenario, unknown lever, value out of range) prints one clear line and
+exits with code 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiscale_sim.errors import UserInputError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own errors: exit 2 with our prefix
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"aiscale: error: {message}\n")
+
+
+def _int_arg(lo: int, hi: int | None = None):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if v < lo or (hi is not None and v > hi):
+            allowed = f"{lo} to {hi}" if hi is not None else f"at least {lo}"
+            raise argparse.ArgumentTypeError(f"{v} is out of range; allowed {allowed}")
+        return v
+
+    return parse
+
+
+def _set_arg(text: str) -> tuple[str, object]:
+    import tomllib
+
+    name, sep, raw = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected LEVER=VALUE, got {text!r}")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw  # a bare word, e.g. prioritisation=value_feasibility
+    return name.strip(), value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to render the CLI help in the docs)."""
+    from aiscale_sim.levers import format_table
+    from aiscale_sim.simulate import HORIZON_WEEKS, MAX_STEPS
+
+    p = _Parser(prog="aiscale", description="Simulate how AI spreads, or stalls, inside an "
+                "enterprise: pilots, pilot purgatory, production and employee adoption.")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser(
+        "run", help="run one scenario and write summary.json, timeseries.csv, overview.png",
+        description="Run one scenario (default: baseline) and print a readable summary.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="levers (set with --set NAME=VALUE or in a scenario's [levers] table):\n"
+        + format_table("table"))
+    run.add_argument("scenario", nargs="?", default=None,
+                     help="a shipped scenario name (see 'aiscale scenarios') or a TOML file")
+    run.add_argument("--seed", type=_int_arg(0), default=None,
+                     help="master seed (default: fresh entropy, recorded in summary.json)")
+    run.add_argument("--steps", type=_int_arg(1, MAX_STEPS), default=None,
+                     help=f"weeks to simulate (default {HORIZON_WEEKS})")
+    run.add_argument("--out", default="out/run", help="output folder (default out/run)")
+    run.add_argument("--set", dest="overrides", action="append", type=_set_arg, default=[],
+                     metavar="LEVER=VALUE", help="override a lever (repeatable)")
+    run.add_argument("--no-plot", action="store_true", help="skip overview.png")
+    run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
+    lev = sub.add_parser("levers", help="print the lever table")
+    lev.add_argument("--format", default="table", choices=("table", "csv", "json", "markdown"))
+
+    sub.add_parser("scenarios", help="list the shipped scenarios and their stories")
+    return p
+
+
+def _fmt_money(x: float) -> str:
+    return f"${x:,.1f}M"
+
+
+def format_summary(result) -> str:
+    """A readable summary of one run."""
+    s = result.summary
+    o = s["outcomes"]
+    rate = o["pilot_to_production_rate"]
+    t50 = o["time_to_50pct_adoption_weeks"]
+    ttp = o["median_time_to_production_weeks"]
+    lines = [
+        f"scenario {s['scenario']}  seed {s['seed']}  {s['steps']} weeks  "
+        f"aiscale-sim {s['version']}",
+        "",
+        "Pilots",
+        f"  launched                 {o['pilots_launched']}",
+        f"  reached production       {o['pilots_reached_production']}"
+        f"   (pilot-to-production rate {'n/a' if rate is None else f'{rate:.0%}'}"
+        " of concluded pilots)",
+        f"  abandoned                {o['pilots_abandoned']}",
+        f"  still being built        {o['pilots_active']}",
+        f"  in purgatory now         {o['pilots_in_purgatory']}",
+        f"  median time to production "
+        f"{'n/a' if ttp is None else f'{ttp:.0f} weeks ({ttp / 4.35:.1f} months)'}",
+        "",
+        "Why pilots stalled           entered purgatory   abandoned   stuck now",
+    ]
+    for r in ("technical", "infrastructure", "commitment", "governance"):
+        entered = o["purgatory_entries_by_reason"].get(r, "-")
+        now = o["purgatory_by_reason"].get(r, "-")
+        lines.append(f"  {r:<26} {entered!s:>8}   {o['abandoned_by_reason'][r]:>12}"
+                     f"   {now!s:>9}")
+    lines += [
+        "",
+        "Use cases",
+        f"  in production            {o['use_cases_in_production']}"
+        f"   (scaled to other units: {o['use_cases_scaled']}, retired: {o['use_cases_retired']})",
+        f"  incidents                {o['incidents']}",
+        "",
+        "Employees",
+        f"  using AI regularly       {o['adoption_share']:.0%}"
+        f"   (frontline {o['adoption_frontline']:.0%}, managers {o['adoption_managers']:.0%})",
+        f"  time to 50% adoption     {'never within the horizon' if t50 is None else f'week {t50}'}",
+        "",
+        "Money",
+        f"  value realised           {_fmt_money(o['cumulative_value'])}",
+        f"  cost                     {_fmt_money(o['cumulative_cost'])}",
+        f"  ROI                      {'n/a' if o['roi'] is None else f'{o['roi']:+.0%}'}"
+        f"   (payback {'not reached' if o['payback_week'] is None else 'week ' + str(o['payback_week'])})",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_run(args) -> int:
+    """``aiscale run``."""
+    from aiscale_sim.simulate import resolve, simulate
+
+    overrides = dict(args.overrides)
+    scenario = resolve(args.scenario, overrides)  # validates before anything is written
+    result = simulate(scenario, seed=args.seed, steps=args.steps, progress=not args.quiet)
+    written = result.save(Path(args.out), plot=not args.no_plot)
+    if not args.quiet:
+        print(format_summary(result))
+        print()
+        print("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def cmd_levers(args) -> int:
+    """``aiscale levers``."""
+    from aiscale_sim.levers import format_table
+
+    print(format_table(args.format))
+    return 0
+
+
+def cmd_scenarios(args) -> int:
+    """``aiscale scenarios``."""
+    from aiscale_sim.scenarios import available, load_scenario
+
+    for name in available():
+        sc = load_scenario(name)
+        story = " ".join(sc.description.split())
+        print(f"{name}\n    {story}\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``aiscale`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from aiscale_sim import __version__
+
+        print(f"aiscale-sim {__version__}")
+        return 0
+    commands = {"run": cmd_run, "levers": cmd_levers, "scenarios": cmd_scenarios}
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return commands[args.command](args)
+    except UserInputError as e:
+        print(f"aiscale: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("aiscale: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

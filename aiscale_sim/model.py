@@ -1,0 +1,237 @@
+"""The enterprise AI-adoption model: a Mesa model of one organisation over weekly steps.
+
+A step is one week. In order (docs/ODD.md, "Process overview and scheduling"):
+
+0. data and platform investment mature (:func:`pipeline.invest`);
+1. leadership launches pilots under its prioritisation policy, within capacity;
+2. AI teams spend capacity: maintenance of production models first, then pilots;
+3. finished pilots face the production gate; pilots in purgatory are tested again;
+4. production models drift, are monitored and retrained, cause incidents, retire, are copied;
+5. every employee updates at once (:func:`employees.employee_step`);
+6. value and cost are booked, and reporters collect.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any
+
+import mesa
+import numpy as np
+from mesa.discrete_space import Network
+
+from aiscale_sim import outputs
+from aiscale_sim.agents import AITeam, BusinessUnit, Employee, UseCase
+from aiscale_sim.employees import EmployeeParams, PolicyInputs, UnitInputs, employee_step
+from aiscale_sim.levers import validate_levers
+from aiscale_sim.network import build_org
+from aiscale_sim.pipeline import (
+    PipelineParams,
+    invest,
+    launch_pilots,
+    production_gate,
+    production_life,
+    spend_capacity,
+    weekly_cost,
+    weekly_value,
+)
+from aiscale_sim.states import Adoption, Role, Stage
+
+#: Starting AI literacy (mean) and job anxiety (mean) by role. Anxiety is centred on the
+#: 41-52% of workers who worry about AI and their jobs (BCG 2025; Pew 2025).
+ROLE_LITERACY = np.array([0.25, 0.38, 0.42, 0.85, 0.85, 0.8, 0.8])
+ROLE_ANXIETY = np.array([0.52, 0.38, 0.3, 0.15, 0.15, 0.15, 0.15])
+
+
+class EnterpriseModel(mesa.Model):
+    """One enterprise scaling AI, week by week.
+
+    Args:
+        levers: Lever values by name; missing ones take their defaults (see ``aiscale levers``).
+        rng: Seed (int) or ``numpy.random.Generator``; every random draw comes from ``self.rng``.
+        employee_params: Constants of the employee rule (calibration).
+        pipeline_params: Constants of the use-case pipeline (calibration).
+        place_on_network: Place employees in a ``mesa.discrete_space.Network`` (disable only in
+            benchmarks of the bare rule).
+    """
+
+    def __init__(self, levers: dict[str, Any] | None = None, *, rng=None,
+                 employee_params: EmployeeParams | None = None,
+                 pipeline_params: PipelineParams | None = None,
+                 place_on_network: bool = True):
+        super().__init__(rng=rng)
+        self.levers = validate_levers(levers or {})
+        self.employee_params = employee_params or EmployeeParams()
+        self.pipeline_params = pipeline_params or PipelineParams()
+        lv, r = self.levers, self.rng
+
+        self.org = build_org(lv, r)
+        n = lv["employees"]
+        role = self.org.role
+        self.emp: dict[str, np.ndarray] = {
+            "unit": self.org.unit,
+            "role": role,
+            "literacy0": np.clip(r.beta(4.0, 4.0, n) * 2 * ROLE_LITERACY[role], 0.02, 0.98),
+            "anxiety": np.clip(r.beta(3.0, 3.0, n) * 2 * ROLE_ANXIETY[role], 0.0, 1.0),
+            "trust": np.clip(r.beta(5.0, 5.0, n), 0.0, 1.0),
+            "threshold": r.normal(0.5, 0.12, n),
+            "fit": r.beta(4.0, 2.0, n),
+            "stage": np.where(r.random(n) < 0.3, Adoption.AWARE, Adoption.UNAWARE).astype(
+                np.int8),
+            "adopt_week": np.full(n, -1, dtype=np.int32),
+            "intention": np.zeros(n),
+            "readiness": np.zeros(n),
+        }
+        self.emp["literacy"] = self.emp["literacy0"].copy()
+        ai_staff = role >= Role.DATA_SCIENTIST
+        self.emp["stage"][ai_staff] = Adoption.ADOPTED
+        self.emp["adopt_week"][ai_staff] = 0
+        self.is_ai_staff = ai_staff
+        self.ai_headcount = int(ai_staff.sum())
+
+        # Employees: Mesa agents whose state is their row of self.emp.
+        if place_on_network:
+            self.grid = Network(self.org.graph, capacity=1,
+                                random=random.Random(int(r.integers(2**63))), layout=None)
+            self.employees = [Employee(self, i, self.grid[i]) for i in range(n)]
+        else:
+            self.grid = None
+            self.employees = [Employee(self, i) for i in range(n)]
+
+        n_units = lv["business_units"]
+        self.units = [
+            BusinessUnit(
+                self, u,
+                data_readiness=float(r.beta(3.0, 6.0)),
+                legacy_burden=float(r.beta(2.0, 3.0)),
+                experimentation=float(r.beta(2.0, 2.0)),
+                data_driven=float(r.beta(2.0, 3.0)),
+                sponsor_commitment=float(np.clip(lv["executive_sponsorship"]
+                                                 + r.normal(0, 0.15), 0, 1)),
+            )
+            for u in range(n_units)
+        ]
+        self.teams: list[AITeam] = []
+        self.coe: AITeam | None = None
+        self._embedded: dict[int, AITeam] = {}
+        team_ids = self.org.team
+        for tid in np.unique(team_ids[team_ids >= 0]):
+            members = role[team_ids == tid]
+            headcount = {Role(x): int((members == x).sum()) for x in np.unique(members)}
+            if tid == 0:
+                team = AITeam(self, None, headcount, standards=0.8,
+                              domain_knowledge=np.full(n_units, 0.3))
+                self.coe = team
+            else:
+                team = AITeam(self, int(tid) - 1, headcount,
+                              standards=float(r.beta(2.5, 2.5)),
+                              domain_knowledge=np.full(n_units, 0.25))
+                team.domain_knowledge[int(tid) - 1] = 0.75
+                self._embedded[int(tid) - 1] = team
+            self.teams.append(team)
+
+        self.platform_maturity = 0.15
+        self.counters: Counter[str] = Counter()
+        self.time_to_production: list[int] = []
+        self.cumulative_value = 0.0
+        self.cumulative_cost = 0.0
+        self.unit_incident = np.zeros(n_units)
+        self._refresh_unit_stats()
+        self.use_case_list: list[UseCase] = []
+
+        self.datacollector = mesa.DataCollector(model_reporters=outputs.MODEL_REPORTERS)
+        self.datacollector.collect(self)
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    @property
+    def use_cases(self) -> list[UseCase]:
+        """Every use case (any stage) that still exists in the model."""
+        return list(self.agents_by_type[UseCase]) if UseCase in self.agents_by_type else []
+
+    def use_cases_in(self, stage: Stage) -> list[UseCase]:
+        """Use cases in ``stage``, oldest first."""
+        return [uc for uc in self.use_cases if uc.stage == stage]
+
+    def live_use_cases(self) -> list[UseCase]:
+        """Use cases in production or scaled."""
+        return [uc for uc in self.use_cases if uc.stage.is_live]
+
+    def count_stage(self, stage: Stage) -> int:
+        """Number of use cases in ``stage``."""
+        return sum(1 for uc in self.use_cases if uc.stage == stage)
+
+    def embedded_team(self, unit: int) -> AITeam | None:
+        """The team embedded in ``unit``, if there is one."""
+        return self._embedded.get(unit)
+
+    def drop_idea(self, uc: UseCase) -> None:
+        """Remove an idea that never became a pilot."""
+        self.units[uc.unit].portfolio.remove(uc)
+        uc.remove()
+        self.counters["ideas_dropped"] += 1
+
+    @property
+    def n_adopted(self) -> int:
+        """Employees who currently use AI regularly."""
+        return int((self.emp["stage"] == Adoption.ADOPTED).sum())
+
+    def _refresh_unit_stats(self) -> None:
+        n_units = len(self.units)
+        unit = self.emp["unit"]
+        size = np.bincount(unit, minlength=n_units).astype(float)
+        adopted = (self.emp["stage"] == Adoption.ADOPTED).astype(float)
+        self.unit_adoption = np.bincount(unit, weights=adopted, minlength=n_units) / size
+        self.unit_readiness = np.bincount(unit, weights=self.emp["readiness"],
+                                          minlength=n_units) / size
+
+    # --- the step ---------------------------------------------------------------------------
+
+    def unit_inputs(self) -> UnitInputs:
+        """What each unit offers its employees this week, from its live use cases."""
+        n_units = len(self.units)
+        live_q = np.zeros(n_units)
+        live_n = np.zeros(n_units)
+        for uc in self.live_use_cases():
+            live_q[uc.unit] += uc.quality
+            live_n[uc.unit] += 1
+        return UnitInputs(
+            value_signal=1.0 - np.exp(-live_q / 2.0),
+            tools=0.25 + 0.75 * (1.0 - np.exp(-live_n / 2.0)),
+            automation=1.0 - np.exp(-live_n / 4.0),
+            incident=np.minimum(self.unit_incident, 0.6),
+        )
+
+    def policy_inputs(self) -> PolicyInputs:
+        """Employee-facing levers as effects 0-1 (saturating in spend)."""
+        lv = self.levers
+        return PolicyInputs(
+            training_hours=lv["training_hours"],
+            change=float(1.0 - np.exp(-lv["change_management"] / 200.0)),
+            incentive=float(1.0 - np.exp(-lv["adoption_incentive"] / 500.0)),
+            communication=lv["jobs_communication"],
+        )
+
+    def update_employees(self) -> None:
+        """Advance all employees one week at once (the fast path)."""
+        draws = self.rng.random(len(self.employees))
+        new = employee_step(self.emp, self.org.influence, self.unit_inputs(),
+                            self.policy_inputs(), self.employee_params, draws)
+        first = (new["stage"] == Adoption.ADOPTED) & (self.emp["adopt_week"] < 0)
+        self.emp["adopt_week"][first] = int(self.time)
+        self.emp.update(new)
+        self.unit_incident[:] = 0.0
+
+    def step(self) -> None:
+        """Advance the enterprise by one week (``self.time`` is already the new week)."""
+        invest(self)
+        launch_pilots(self)
+        spend_capacity(self)
+        production_gate(self)
+        production_life(self)
+        self.update_employees()
+        self._refresh_unit_stats()
+        self.cumulative_value += weekly_value(self)
+        self.cumulative_cost += weekly_cost(self)
+        self.datacollector.collect(self)

@@ -1,0 +1,215 @@
+"""The organisation chart as a networkx graph.
+
+Three kinds of ties, following the structure of real organisations:
+
+* **Reporting lines**: each business unit is a tree whose head is an executive and whose
+  internal nodes are managers with ``span_of_control`` direct reports; unit heads form the
+  executive team.
+* **Peer ties** inside a unit: a Watts-Strogatz small world (Watts & Strogatz 1998) laid over
+  the unit's members in tree order, so most peers sit in the same team and a few ties rewire
+  across teams.
+* **Weak ties** across units (Granovetter 1973): random bridges, ``weak_tie_share`` per employee.
+
+AI staff are extra members of the units they serve: embedded staff belong to their unit's team,
+CoE staff report to the CoE lead and hang off the head of the unit they serve.
+
+Influence runs along all ties; a manager's tie to a direct report carries ``MANAGER_WEIGHT``
+times the weight of a peer tie (managers' endorsement matters more; Venkatesh et al. 2003).
+All randomness comes from the model's ``numpy.random.Generator``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from aiscale_sim.states import Role
+
+#: Weight of a manager's tie to a direct report, relative to a peer tie.
+MANAGER_WEIGHT = 3.0
+#: Rewiring probability of the small-world peer network.
+REWIRE_P = 0.1
+#: Split of engineers between data engineering, ML engineering and MLOps.
+ENGINEER_SPLIT = (0.45, 0.35, 0.20)
+
+
+@dataclass
+class Org:
+    """The built organisation: a graph plus per-employee columns (row i is node i)."""
+
+    graph: nx.Graph
+    unit: np.ndarray  # int32, business unit served/belonged to
+    role: np.ndarray  # int8, Role
+    manager: np.ndarray  # int64, row of the manager, -1 for none
+    team: np.ndarray  # int32, AI team id for AI staff (0 = CoE, 1+u = embedded in unit u), -1
+    influence: sp.csr_matrix  # row-normalised weights: influence[i, j] is j's pull on i
+    adjacency: sp.csr_matrix  # unweighted symmetric ties
+
+
+def _unit_sizes(n: int, units: int, rng: np.random.Generator) -> np.ndarray:
+    """Split ``n`` people over units, unevenly (lognormal shares) but at least 5 each."""
+    shares = rng.lognormal(0.0, 0.4, size=units)
+    sizes = np.maximum(5, np.floor(shares / shares.sum() * n)).astype(int)
+    while sizes.sum() > n:
+        sizes[np.argmax(sizes)] -= 1
+    sizes[np.argmax(sizes)] += n - sizes.sum()
+    return sizes
+
+
+def ai_headcount(employees: int, ai_staff_per_1000: float) -> int:
+    """Number of AI staff in an organisation of ``employees`` people (at least 2)."""
+    return max(2, round(employees * ai_staff_per_1000 / 1000.0))
+
+
+def build_org(levers: dict, rng: np.random.Generator) -> Org:
+    """Build the organisation network from the levers.
+
+    Args:
+        levers: A complete, validated lever dict.
+        rng: The model's random generator; every random choice here is drawn from it.
+
+    Returns:
+        The :class:`Org` with graph, columns and sparse influence matrix.
+    """
+    n = int(levers["employees"])
+    units = int(levers["business_units"])
+    span = int(levers["span_of_control"])
+    k = int(levers["tie_density"])
+    n_ai = min(ai_headcount(n, levers["ai_staff_per_1000"]), n // 2)
+    n_business = n - n_ai
+
+    unit = np.empty(n, dtype=np.int32)
+    role = np.empty(n, dtype=np.int8)
+    manager = np.full(n, -1, dtype=np.int64)
+    team = np.full(n, -1, dtype=np.int32)
+    rows_src: list[np.ndarray] = []
+    rows_dst: list[np.ndarray] = []
+
+    # AI staff: split into CoE and embedded by centralisation, then by role mix.
+    n_coe = round(n_ai * levers["centralisation"])
+    n_embedded = n_ai - n_coe
+    ratio = levers["engineer_ratio"]
+
+    def ai_roles(count: int) -> np.ndarray:
+        n_sci = max(1, round(count / (1.0 + ratio))) if count else 0
+        n_eng = count - n_sci
+        de = round(n_eng * ENGINEER_SPLIT[0])
+        ml = round(n_eng * ENGINEER_SPLIT[1])
+        ops = n_eng - de - ml
+        r = np.array([Role.DATA_SCIENTIST] * n_sci + [Role.DATA_ENGINEER] * de
+                     + [Role.ML_ENGINEER] * ml + [Role.MLOPS] * ops, dtype=np.int8)
+        return rng.permutation(r)
+
+    embedded_per_unit = np.full(units, n_embedded // units)
+    embedded_per_unit[: n_embedded % units] += 1
+    sizes = _unit_sizes(n_business, units, rng)
+
+    start = 0
+    heads = []
+    for u in range(units):
+        m = int(sizes[u])
+        idx = np.arange(start, start + m)
+        unit[idx] = u
+        # Reporting tree in breadth-first order: node i reports to (i - 1) // span.
+        local_mgr = np.concatenate([[-1], (np.arange(1, m) - 1) // span])
+        manager[idx[1:]] = idx[local_mgr[1:]]
+        has_reports = np.zeros(m, dtype=bool)
+        has_reports[local_mgr[1:]] = True
+        role[idx] = np.where(has_reports, Role.MANAGER, Role.FRONTLINE)
+        role[idx[0]] = Role.EXECUTIVE
+        heads.append(idx[0])
+        # Peer ties: small world over the unit in tree order.
+        kk = min(k, m - 1) if m > 2 else 1
+        if m > 2 and kk >= 2:
+            ws = nx.watts_strogatz_graph(m, kk, REWIRE_P, seed=int(rng.integers(2**32)))
+            e = np.array(ws.edges(), dtype=np.int64).reshape(-1, 2)
+            rows_src.append(idx[e[:, 0]])
+            rows_dst.append(idx[e[:, 1]])
+        start += m
+
+    # Embedded AI teams: report to their unit's head, tied to each other.
+    emb_roles = ai_roles(n_embedded)
+    pos = 0
+    for u in range(units):
+        c = int(embedded_per_unit[u])
+        if c == 0:
+            continue
+        idx = np.arange(start, start + c)
+        unit[idx] = u
+        role[idx] = emb_roles[pos: pos + c]
+        team[idx] = 1 + u
+        manager[idx] = heads[u]
+        a, b = np.triu_indices(c, 1)
+        rows_src.append(idx[a])
+        rows_dst.append(idx[b])
+        start += c
+        pos += c
+
+    # CoE: one lead (the first member), everyone reports to the lead and serves one unit each.
+    if n_coe:
+        idx = np.arange(start, start + n_coe)
+        role[idx] = ai_roles(n_coe)
+        team[idx] = 0
+        unit[idx] = np.arange(n_coe) % units
+        manager[idx[1:]] = idx[0]
+        manager[idx[0]] = -1
+        # Ties to the head of the unit each member serves, and a small world inside the CoE.
+        rows_src.append(idx)
+        rows_dst.append(np.asarray(heads)[unit[idx]])
+        if n_coe > 3:
+            kk = min(4, n_coe - 1)
+            ws = nx.watts_strogatz_graph(n_coe, kk, REWIRE_P, seed=int(rng.integers(2**32)))
+            e = np.array(ws.edges(), dtype=np.int64).reshape(-1, 2)
+            rows_src.append(idx[e[:, 0]])
+            rows_dst.append(idx[e[:, 1]])
+        start += n_coe
+    assert start == n
+
+    # Executive team: unit heads know each other.
+    h = np.asarray(heads)
+    a, b = np.triu_indices(len(h), 1)
+    rows_src.append(h[a])
+    rows_dst.append(h[b])
+
+    # Weak ties across units.
+    n_weak = int(round(levers["weak_tie_share"] * n))
+    if n_weak and units > 1:
+        s = rng.integers(0, n, size=n_weak)
+        d = rng.integers(0, n, size=n_weak)
+        keep = unit[s] != unit[d]
+        rows_src.append(s[keep])
+        rows_dst.append(d[keep])
+
+    # Reporting ties.
+    sub = np.flatnonzero(manager >= 0)
+    rows_src.append(sub)
+    rows_dst.append(manager[sub])
+
+    src = np.concatenate(rows_src)
+    dst = np.concatenate(rows_dst)
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    adj = sp.coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)).tocsr()
+    adj = ((adj + adj.T) > 0).astype(np.float64).tocsr()
+
+    # Influence weights: a manager's pull on a direct report weighs MANAGER_WEIGHT.
+    boost = sp.coo_matrix(
+        (np.full(len(sub), MANAGER_WEIGHT - 1.0), (sub, manager[sub])), shape=(n, n)
+    ).tocsr()
+    w = (adj + boost).tocsr()
+    deg = np.asarray(w.sum(axis=1)).ravel()
+    inv = np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)
+    influence = (sp.diags(inv) @ w).tocsr()
+
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    coo = sp.triu(adj, 1).tocoo()
+    graph.add_edges_from(zip(coo.row.tolist(), coo.col.tolist(), strict=True))
+    is_mgr_tie = set(zip(sub.tolist(), manager[sub].tolist(), strict=True))
+    for a_, b_ in is_mgr_tie:
+        graph.edges[a_, b_]["kind"] = "reports_to"
+    return Org(graph=graph, unit=unit, role=role, manager=manager, team=team,
+               influence=influence, adjacency=adj)

@@ -1,0 +1,288 @@
+"""Named reporter functions: what the model reports each week and at the end of a run.
+
+Reporters are plain module-level functions of the model (not lambdas) so they can be tested,
+pickled for worker processes and reused as sensitivity-analysis outputs. ``MODEL_REPORTERS``
+feeds Mesa's ``DataCollector`` (one row per week, week 0 included); :func:`summary_outcomes`
+gives the end-of-run outcomes written to ``summary.json``.
+
+Money is in $M. The pilot-to-production rate is pilots that reached production divided by
+pilots concluded (reached production or abandoned), the definition behind the Gartner figures
+it is calibrated against; pilots still running or in purgatory at the horizon are not counted.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from aiscale_sim.states import PURGATORY_REASONS, Adoption, Role, Stage
+
+if TYPE_CHECKING:
+    from aiscale_sim.model import EnterpriseModel
+
+
+def week(model: EnterpriseModel) -> int:
+    """The week just simulated (0 before the first step)."""
+    return int(model.time)
+
+
+def adoption_share(model: EnterpriseModel) -> float:
+    """Share of employees who use AI regularly (stage ADOPTED)."""
+    return float(np.mean(model.emp["stage"] == Adoption.ADOPTED))
+
+
+def business_adoption_share(model: EnterpriseModel) -> float:
+    """Adoption share among employees outside the AI teams."""
+    return float(np.mean(model.emp["stage"][~model.is_ai_staff] == Adoption.ADOPTED))
+
+
+def trying_share(model: EnterpriseModel) -> float:
+    """Share of employees currently trying AI tools."""
+    return float(np.mean(model.emp["stage"] == Adoption.TRYING))
+
+
+def aware_share(model: EnterpriseModel) -> float:
+    """Share of employees aware of AI tools (any stage but UNAWARE)."""
+    return float(np.mean(model.emp["stage"] != Adoption.UNAWARE))
+
+
+def lapsed_share(model: EnterpriseModel) -> float:
+    """Share of employees who tried or used AI and stopped."""
+    return float(np.mean(model.emp["stage"] == Adoption.LAPSED))
+
+
+def _role_share(model: EnterpriseModel, roles: tuple[Role, ...]) -> float:
+    mask = np.isin(model.emp["role"], roles)
+    if not mask.any():
+        return float("nan")
+    return float(np.mean(model.emp["stage"][mask] == Adoption.ADOPTED))
+
+
+def adoption_frontline(model: EnterpriseModel) -> float:
+    """Adoption share among frontline employees."""
+    return _role_share(model, (Role.FRONTLINE,))
+
+
+def adoption_managers(model: EnterpriseModel) -> float:
+    """Adoption share among managers and executives."""
+    return _role_share(model, (Role.MANAGER, Role.EXECUTIVE))
+
+
+def mean_literacy(model: EnterpriseModel) -> float:
+    """Mean AI literacy, 0-1."""
+    return float(model.emp["literacy"].mean())
+
+
+def mean_anxiety(model: EnterpriseModel) -> float:
+    """Mean job-displacement anxiety, 0-1."""
+    return float(model.emp["anxiety"].mean())
+
+
+def mean_trust(model: EnterpriseModel) -> float:
+    """Mean trust in AI, 0-1."""
+    return float(model.emp["trust"].mean())
+
+
+def ideas_waiting(model: EnterpriseModel) -> int:
+    """Ideas in the backlog."""
+    return model.count_stage(Stage.IDEA)
+
+
+def pilots_active(model: EnterpriseModel) -> int:
+    """Pilots being built."""
+    return model.count_stage(Stage.PILOT)
+
+
+def pilots_in_purgatory(model: EnterpriseModel) -> int:
+    """Working pilots stuck before production."""
+    return model.count_stage(Stage.PURGATORY)
+
+
+def _purgatory_reason(reason: str):
+    def reporter(model: EnterpriseModel) -> int:
+        return sum(1 for uc in model.use_cases_in(Stage.PURGATORY) if uc.reason == reason)
+
+    reporter.__name__ = f"purgatory_{reason}"
+    reporter.__qualname__ = reporter.__name__
+    reporter.__doc__ = f"Pilots in purgatory for want of {reason}."
+    return reporter
+
+
+purgatory_infrastructure = _purgatory_reason("infrastructure")
+purgatory_commitment = _purgatory_reason("commitment")
+purgatory_governance = _purgatory_reason("governance")
+
+
+def use_cases_in_production(model: EnterpriseModel) -> int:
+    """Use cases live in production (scaled ones included)."""
+    return len(model.live_use_cases())
+
+
+def use_cases_scaled(model: EnterpriseModel) -> int:
+    """Live use cases that have been copied into production in another unit."""
+    return model.count_stage(Stage.SCALED)
+
+
+def pilots_launched(model: EnterpriseModel) -> int:
+    """Pilots launched so far (cumulative; a vanity metric on its own)."""
+    return model.counters["pilots_launched"]
+
+
+def pilots_reached_production(model: EnterpriseModel) -> int:
+    """Pilots that went live so far (cumulative)."""
+    return model.counters["pilots_reached_production"]
+
+
+def pilots_abandoned(model: EnterpriseModel) -> int:
+    """Pilots abandoned so far (cumulative)."""
+    return model.counters["pilots_abandoned"]
+
+
+def incidents(model: EnterpriseModel) -> int:
+    """Incidents so far (cumulative)."""
+    return model.counters["incidents"]
+
+
+def cumulative_value(model: EnterpriseModel) -> float:
+    """Value realised so far, $M."""
+    return float(model.cumulative_value)
+
+
+def cumulative_cost(model: EnterpriseModel) -> float:
+    """Cost incurred so far, $M."""
+    return float(model.cumulative_cost)
+
+
+def platform_maturity(model: EnterpriseModel) -> float:
+    """Maturity of the shared ML platform, 0-1."""
+    return float(model.platform_maturity)
+
+
+def mean_data_readiness(model: EnterpriseModel) -> float:
+    """Mean data readiness over business units, 0-1."""
+    return float(np.mean([u.data_readiness for u in model.units]))
+
+
+MODEL_REPORTERS = {
+    f.__name__: f
+    for f in (
+        week, adoption_share, business_adoption_share, aware_share, trying_share, lapsed_share,
+        adoption_frontline, adoption_managers, ideas_waiting, pilots_active, pilots_in_purgatory,
+        purgatory_infrastructure, purgatory_commitment, purgatory_governance,
+        use_cases_in_production, use_cases_scaled, pilots_launched, pilots_reached_production,
+        pilots_abandoned, incidents, cumulative_value, cumulative_cost, mean_literacy,
+        mean_anxiety, mean_trust, platform_maturity, mean_data_readiness,
+    )
+}
+
+
+# --- adoption by unit and role ---------------------------------------------------------------
+
+
+def adoption_by_unit(model: EnterpriseModel) -> pd.Series:
+    """Adoption share in each business unit (index: unit)."""
+    s = pd.Series(model.unit_adoption, name="adoption_share")
+    s.index.name = "unit"
+    return s
+
+
+def adoption_by_role(model: EnterpriseModel) -> pd.Series:
+    """Adoption share by role (index: role name)."""
+    stage = model.emp["stage"]
+    role = model.emp["role"]
+    data = {r.name.lower(): float(np.mean(stage[role == r] == Adoption.ADOPTED))
+            for r in Role if (role == r).any()}
+    s = pd.Series(data, name="adoption_share")
+    s.index.name = "role"
+    return s
+
+
+def adopter_categories(model: EnterpriseModel) -> dict[str, float]:
+    """Rogers' adopter categories from first-adoption weeks (mean +- sd cut points).
+
+    Returns the share of ever-adopters in each category: innovators (before mean - 2 sd),
+    early adopters (to mean - sd), early majority (to mean), late majority (to mean + sd) and
+    laggards. Empty if fewer than 10 business employees ever adopted.
+    """
+    t = model.emp["adopt_week"][~model.is_ai_staff]
+    t = t[t >= 0].astype(float)
+    if len(t) < 10:
+        return {}
+    m, s = t.mean(), t.std()
+    edges = [-np.inf, m - 2 * s, m - s, m, m + s, np.inf]
+    counts, _ = np.histogram(t, bins=edges)
+    names = ["innovators", "early_adopters", "early_majority", "late_majority", "laggards"]
+    return {k: float(c / len(t)) for k, c in zip(names, counts, strict=True)}
+
+
+# --- end of run ------------------------------------------------------------------------------
+
+
+def time_to_share(series: pd.Series, weeks: pd.Series, share: float) -> int | None:
+    """First week at which ``series`` reaches ``share``, or None."""
+    hit = np.flatnonzero(series.to_numpy() >= share)
+    return None if len(hit) == 0 else int(weeks.iloc[hit[0]])
+
+
+def _clean(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+
+
+def summary_outcomes(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict:
+    """End-of-run outcomes (the ``outcomes`` of summary.json)."""
+    c = model.counters
+    reached = c["pilots_reached_production"]
+    concluded = reached + c["pilots_abandoned"]
+    value, cost = float(model.cumulative_value), float(model.cumulative_cost)
+    ttp = model.time_to_production
+    roi = (value - cost) / cost if cost > 0 else float("nan")
+    payback = None
+    net = timeseries["cumulative_value"] - timeseries["cumulative_cost"]
+    ahead = np.flatnonzero((net.to_numpy() > 0) & (timeseries["week"].to_numpy() > 0))
+    if len(ahead):
+        payback = int(timeseries["week"].iloc[ahead[0]])
+    purgatory_now = {r: sum(1 for uc in model.use_cases_in(Stage.PURGATORY) if uc.reason == r)
+                     for r in PURGATORY_REASONS}
+    abandoned = {r: c[f"abandoned_{r}"] for r in ("technical", *PURGATORY_REASONS)}
+    entries = {r: c[f"purgatory_entries_{r}"] for r in PURGATORY_REASONS}
+    live_3y = [uc for uc in model.use_cases if uc.production_week is not None
+               and model.time - uc.production_week >= 156]
+    return {
+        "pilots_launched": c["pilots_launched"],
+        "pilots_reached_production": reached,
+        "pilots_abandoned": c["pilots_abandoned"],
+        "pilot_to_production_rate": _clean(reached / concluded if concluded else float("nan")),
+        "pilots_active": pilots_active(model),
+        "pilots_in_purgatory": pilots_in_purgatory(model),
+        "purgatory_by_reason": purgatory_now,
+        "purgatory_entries_by_reason": entries,
+        "abandoned_by_reason": abandoned,
+        "median_time_to_production_weeks": _clean(float(np.median(ttp)) if ttp else float("nan")),
+        "use_cases_in_production": use_cases_in_production(model),
+        "use_cases_scaled": use_cases_scaled(model),
+        "use_cases_retired": c["use_cases_retired"],
+        "production_survival_3y": _clean(
+            float(np.mean([uc.stage.is_live for uc in live_3y])) if live_3y else float("nan")),
+        "units_with_pilot_share": float(np.mean([
+            any(uc.pilot_week is not None for uc in u.portfolio) for u in model.units])),
+        "units_with_scaled_share": float(np.mean([
+            any(uc.stage == Stage.SCALED or (uc.origin is not None and uc.stage.is_live)
+                for uc in u.portfolio) for u in model.units])),
+        "adoption_share": adoption_share(model),
+        "adoption_frontline": _clean(adoption_frontline(model)),
+        "adoption_managers": _clean(adoption_managers(model)),
+        "time_to_50pct_adoption_weeks": time_to_share(
+            timeseries["adoption_share"], timeseries["week"], 0.5),
+        "data_work_share": _clean(c["data_person_weeks"] / c["pilot_person_weeks"]
+                                  if c["pilot_person_weeks"] else float("nan")),
+        "mean_anxiety": mean_anxiety(model),
+        "mean_literacy": mean_literacy(model),
+        "incidents": c["incidents"],
+        "cumulative_value": value,
+        "cumulative_cost": cost,
+        "roi": _clean(roi),
+        "payback_week": payback,
+    }

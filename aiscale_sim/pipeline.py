@@ -1,0 +1,462 @@
+"""The use-case pipeline: launching pilots, spending AI-team capacity, the production gate, and
+life in production. Each mechanism is one function of the model, called in this order by
+:meth:`EnterpriseModel.step`, and each can be tested alone.
+
+Sources for the mechanisms: data work takes most of a pilot's effort (CrowdFlower 2016,
+Anaconda 2020); pilots stall between proof of concept and production for want of
+infrastructure, business commitment or approval ("pilot purgatory"; Gartner 2019-2024,
+MIT NANDA 2025); production models decay and need monitoring and retraining (Sculley et al.
+2015, "Hidden technical debt in machine learning systems").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from aiscale_sim.agents import AITeam, UseCase
+from aiscale_sim.states import Stage
+
+if TYPE_CHECKING:
+    from aiscale_sim.model import EnterpriseModel
+
+
+@dataclass(frozen=True)
+class PipelineParams:
+    """Constants of the use-case pipeline (calibration, not levers).
+
+    Args:
+        idea_backlog_weeks: Weeks an idea waits for a pilot slot before it is dropped.
+        pilot_pace: Person-weeks per week one pilot can absorb at most.
+        model_effort: Person-weeks of modelling work for a pilot of difficulty 0.5.
+        data_effort: Person-weeks of data work for full data needs on unready data.
+        federated_duplication: Extra effort for teams that each build their own tooling.
+        maintenance: Person-weeks per week one production model needs on an immature platform.
+        retrain_effort: Person-weeks to retrain a drifted model.
+        drift: Weekly gradual loss of model quality.
+        shock_rate: Weekly probability of a sudden shift (data or business change).
+        incident_rate: Weekly probability that unnoticed degradation becomes an incident.
+        retire_rate: Weekly base probability that a live use case is retired.
+        copy_rate: Weekly probability that a mature live use case is copied to another unit.
+        data_rate: Weekly growth of data readiness at saturated investment.
+        platform_rate: Weekly growth of platform maturity at saturated investment.
+        value_scale: Median yearly value of a use case at full quality and adoption, $M.
+        salary: Loaded yearly cost of one AI FTE, $M.
+        training_cost: Cost of one training hour (trainer plus time), $.
+        pilot_cost: Weekly compute and tooling cost of an active pilot, $M.
+        run_cost: Weekly run cost of a live model, $M.
+    """
+
+    idea_backlog_weeks: int = 26
+    pilot_pace: float = 2.0
+    model_effort: float = 10.0
+    data_effort: float = 30.0
+    federated_duplication: float = 0.25
+    maintenance: float = 0.6
+    retrain_effort: float = 3.0
+    drift: float = 0.003
+    shock_rate: float = 0.01
+    incident_rate: float = 0.05
+    retire_rate: float = 0.004
+    copy_rate: float = 0.01
+    data_rate: float = 0.01
+    platform_rate: float = 0.012
+    value_scale: float = 0.5
+    salary: float = 0.18
+    training_cost: float = 80.0
+    pilot_cost: float = 0.003
+    run_cost: float = 0.004
+
+
+# --- 1. launching pilots --------------------------------------------------------------------
+
+
+def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
+    """Each unit puts forward new AI ideas (Poisson, more in experimenting cultures)."""
+    lv, rng, pp = model.levers, model.rng, model.pipeline_params
+    new = []
+    for unit in model.units:
+        rate = lv["pilot_launch_rate"] / 52.0 * (0.6 + 0.8 * unit.experimentation)
+        rate *= 1.0 + lv["pilot_count_incentive"]
+        for _ in range(rng.poisson(rate)):
+            uc = UseCase(
+                model,
+                unit=unit.index,
+                value_potential=float(pp.value_scale * rng.lognormal(0.0, 1.0)),
+                difficulty=float(rng.beta(2.0, 2.0)),
+                data_needs=float(rng.beta(3.0, 2.0)),
+                risk=int(rng.choice(3, p=[0.5, 0.35, 0.15])),
+                infra_need=float(rng.uniform(0.05, 0.75)),
+                commit_need=float(rng.uniform(0.15, 0.85)),
+            )
+            unit.portfolio.append(uc)
+            new.append(uc)
+    return new
+
+
+def feasibility(model: EnterpriseModel, uc: UseCase) -> float:
+    """Expected chance of success, 0-1, as leadership would judge it."""
+    dr = model.units[uc.unit].data_readiness
+    return float((1.0 - uc.difficulty) * (0.5 + 0.5 * dr) * (1.0 - 0.15 * uc.risk))
+
+
+def pilot_slots(model: EnterpriseModel) -> int:
+    """Pilots that may be started this week: capacity-limited, stretched by vanity incentives."""
+    pp = model.pipeline_params
+    free = sum(max(0.0, t.capacity - t.maintenance_load) for t in model.teams)
+    limit = free / pp.pilot_pace * (1.0 + 1.5 * model.levers["pilot_count_incentive"])
+    return max(0, int(limit) - model.count_stage(Stage.PILOT))
+
+
+def launch_pilots(model: EnterpriseModel) -> list[UseCase]:
+    """Turn backlog ideas into pilots under the prioritisation policy, within capacity.
+
+    ``launch_everything`` starts ideas first come, first served; ``value_feasibility`` ranks
+    them by value times feasibility and never starts one whose feasibility is below 0.25.
+    """
+    lv, rng = model.levers, model.rng
+    propose_ideas(model)
+    ideas = model.use_cases_in(Stage.IDEA)
+    # Ideas that waited too long are dropped (they never became pilots).
+    for uc in ideas:
+        if uc.weeks_in_stage >= model.pipeline_params.idea_backlog_weeks:
+            model.drop_idea(uc)
+    ideas = [uc for uc in ideas if uc.stage == Stage.IDEA and uc.model is model]
+    slots = pilot_slots(model)
+    if lv["prioritisation"] == "value_feasibility":
+        ideas = [uc for uc in ideas if feasibility(model, uc) >= 0.25]
+        ideas.sort(key=lambda uc: -uc.value_potential * feasibility(model, uc))
+    launched = ideas[:slots]
+    for uc in launched:
+        start_pilot(model, uc, vanity=bool(rng.random() < 0.6 * lv["pilot_count_incentive"]))
+    return launched
+
+
+def pilot_effort(model: EnterpriseModel, uc: UseCase, team: AITeam) -> tuple[float, float]:
+    """Person-weeks a pilot needs, and how many of them are data work.
+
+    Data work grows with the use case's data needs and shrinks as the unit's data readiness
+    rises; platform reuse cuts all effort, more for teams with high standards; federated teams
+    duplicate tooling; engineers do data work faster.
+    """
+    pp = model.pipeline_params
+    dr = model.units[uc.unit].data_readiness
+    modelling = pp.model_effort * (0.5 + uc.difficulty)
+    data = pp.data_effort * uc.data_needs * (1.15 - dr) / (0.7 + 0.6 * team.engineer_share)
+    reuse = 1.0 - 0.5 * model.platform_maturity * (0.5 + 0.5 * team.standards)
+    dup = 1.0 if team.is_coe else 1.0 + pp.federated_duplication
+    if uc.origin is not None:  # a copy reuses the original's pipeline and model
+        modelling *= 0.5
+        data *= 0.6
+        reuse *= 1.0 - 0.4 * model.platform_maturity
+    return (modelling + data) * reuse * dup, data * reuse * dup
+
+
+def choose_team(model: EnterpriseModel, uc: UseCase) -> AITeam:
+    """Give a pilot to the unit's embedded team or the CoE, in proportion to their capacity."""
+    embedded = model.embedded_team(uc.unit)
+    coe = model.coe
+    if coe is None:
+        return embedded
+    if embedded is None:
+        return coe
+    share = embedded.capacity / (embedded.capacity + coe.capacity / len(model.units))
+    return embedded if model.rng.random() < share else coe
+
+
+def start_pilot(model: EnterpriseModel, uc: UseCase, vanity: bool = False) -> None:
+    """Start a pilot: assign a team, size the effort, count it as launched."""
+    uc.team = choose_team(model, uc)
+    uc.vanity = vanity
+    uc.effort_required, uc.data_effort = pilot_effort(model, uc, uc.team)
+    uc.pilot_week = int(model.time)
+    uc.set_stage(Stage.PILOT)
+    model.counters["pilots_launched"] += 1
+    if vanity:
+        model.counters["vanity_pilots"] += 1
+
+
+# --- 2. spending capacity -------------------------------------------------------------------
+
+
+def maintenance_need(model: EnterpriseModel, uc: UseCase) -> float:
+    """Person-weeks per week a live model needs (monitoring, fixes, retraining)."""
+    pp = model.pipeline_params
+    need = pp.maintenance * (1.0 - 0.6 * model.platform_maturity)
+    if uc.drift_detected:
+        need += pp.retrain_effort
+    return need
+
+
+def spend_capacity(model: EnterpriseModel) -> None:
+    """AI teams spend this week's capacity: production models first, then pilots.
+
+    The CoE is one queue: pilots get capacity in launch order, each up to ``pilot_pace``.
+    Embedded teams work in parallel, sharing their capacity evenly among their own pilots.
+    """
+    pp = model.pipeline_params
+    live = model.live_use_cases()
+    pilots = model.use_cases_in(Stage.PILOT)
+    for team in model.teams:
+        own_live = [uc for uc in live if uc.team is team]
+        load = sum(maintenance_need(model, uc) for uc in own_live)
+        team.maintenance_load = load
+        cover = 1.0 if load <= 0 else min(1.0, team.capacity / load)
+        team.maintenance_coverage = cover
+        for uc in own_live:
+            uc.maintained = cover
+            if uc.drift_detected and model.rng.random() < cover:
+                uc.quality = uc.quality0  # retrained
+                uc.drift_detected = False
+                model.counters["retrainings"] += 1
+        free = max(0.0, team.capacity - load)
+        own = [uc for uc in pilots if uc.team is team]
+        if not own:
+            team.spent_on_pilots = 0.0
+            continue
+        if team.is_coe:
+            grants = []
+            for _uc in own:
+                g = min(pp.pilot_pace, free)
+                grants.append(g)
+                free -= g
+        else:
+            each = min(pp.pilot_pace, free / len(own))
+            grants = [each] * len(own)
+        team.spent_on_pilots = float(sum(grants))
+        for uc, g in zip(own, grants, strict=True):
+            uc.effort_done += g
+            share = uc.data_effort / uc.effort_required if uc.effort_required else 0.0
+            model.counters["pilot_person_weeks"] += g
+            model.counters["data_person_weeks"] += g * share
+            # Working with a unit teaches a team its business.
+            dk = team.domain_knowledge
+            dk[uc.unit] = min(0.95, dk[uc.unit] + 0.004 * g)
+
+
+# --- 3. the production gate -----------------------------------------------------------------
+
+
+def infrastructure_capability(model: EnterpriseModel, uc: UseCase) -> float:
+    """Production infrastructure available to a use case, 0-1.
+
+    Platform maturity (as used by a team with the owner's standards), ML/MLOps engineers, less
+    the unit's legacy-integration burden.
+    """
+    team = uc.team
+    unit = model.units[uc.unit]
+    ops = min(1.0, team.ops_share / 0.3)
+    return float(model.platform_maturity * (0.6 + 0.4 * team.standards) + 0.35 * ops
+                 - 0.25 * unit.legacy_burden)
+
+
+def unit_commitment(model: EnterpriseModel, uc: UseCase) -> float:
+    """The unit's commitment to take a use case live, 0-1.
+
+    Sponsor commitment, clear success criteria, the team's knowledge of the business, and staff
+    readiness to use AI. Pilots launched to hit a pilot-count target have no real sponsor.
+    """
+    unit = model.units[uc.unit]
+    lv = model.levers
+    sponsor = unit.sponsor_commitment * (0.4 if uc.vanity else 1.0)
+    return float(0.45 * sponsor + 0.25 * lv["success_criteria_clarity"]
+                 + 0.15 * uc.team.domain_knowledge[uc.unit] + 0.1 * unit.data_driven
+                 + 0.2 * model.unit_readiness[uc.unit])
+
+
+def technical_success_probability(model: EnterpriseModel, uc: UseCase) -> float:
+    """Chance that a finished pilot works technically."""
+    dr = model.units[uc.unit].data_readiness
+    dk = uc.team.domain_knowledge[uc.unit]
+    p = 0.92 - 0.45 * uc.difficulty + 0.15 * (dk - 0.5) + 0.15 * (dr - 0.3)
+    if uc.origin is not None:
+        p += 0.15
+    return float(np.clip(p, 0.05, 0.98))
+
+
+def governance_delay(model: EnterpriseModel, uc: UseCase) -> int:
+    """Weeks of review before go-live: longer with rigour and for riskier use cases."""
+    return int(round(model.levers["governance_rigour"] * (2.0 + 5.0 * uc.risk)))
+
+
+def gate_failure(model: EnterpriseModel, uc: UseCase) -> str | None:
+    """The first non-technical gate test a working pilot fails, or None if it passes."""
+    if infrastructure_capability(model, uc) < uc.infra_need:
+        return "infrastructure"
+    if unit_commitment(model, uc) < uc.commit_need:
+        return "commitment"
+    if uc.governance_wait is None:
+        uc.governance_wait = governance_delay(model, uc)
+    if uc.governance_wait > 0:
+        uc.governance_wait -= 1
+        return "governance"
+    return None
+
+
+def production_gate(model: EnterpriseModel) -> None:
+    """Finished pilots face the gate; pilots in purgatory are tested again or time out."""
+    rng = model.rng
+    timeout = model.levers["purgatory_timeout"]
+    for uc in model.use_cases_in(Stage.PILOT):
+        if uc.effort_done < uc.effort_required:
+            continue
+        uc.technical_ok = bool(rng.random() < technical_success_probability(model, uc))
+        if not uc.technical_ok:
+            abandon(model, uc, "technical")
+            continue
+        reason = gate_failure(model, uc)
+        if reason is None:
+            go_live(model, uc)
+        else:
+            uc.reason = reason
+            uc.set_stage(Stage.PURGATORY)
+            model.counters[f"purgatory_entries_{reason}"] += 1
+    for uc in model.use_cases_in(Stage.PURGATORY):
+        if uc.stage_week == int(model.time):
+            continue  # entered this week
+        reason = gate_failure(model, uc)
+        if reason is None:
+            go_live(model, uc)
+        elif uc.weeks_in_stage >= timeout:
+            abandon(model, uc, reason)
+        else:
+            uc.reason = reason
+
+
+def abandon(model: EnterpriseModel, uc: UseCase, reason: str) -> None:
+    """Abandon a pilot, recording why."""
+    uc.reason = reason
+    uc.set_stage(Stage.ABANDONED)
+    model.counters[f"abandoned_{reason}"] += 1
+    model.counters["pilots_abandoned"] += 1
+
+
+def go_live(model: EnterpriseModel, uc: UseCase) -> None:
+    """Put a use case into production."""
+    uc.reason = None
+    uc.set_stage(Stage.PRODUCTION)
+    uc.production_week = int(model.time)
+    uc.quality0 = float(np.clip(0.75 + 0.2 * model.rng.random() - 0.15 * uc.difficulty, 0.3, 1))
+    uc.quality = uc.quality0
+    uc.maintained = 1.0
+    model.counters["pilots_reached_production"] += 1
+    model.time_to_production.append(int(model.time) - uc.pilot_week)
+    origin = uc.origin
+    if origin is not None and origin.stage == Stage.PRODUCTION:
+        origin.set_stage(Stage.SCALED)
+        origin.scaled_week = int(model.time)
+        model.counters["use_cases_scaled_ever"] += 1
+
+
+# --- 4. life in production ------------------------------------------------------------------
+
+
+def production_life(model: EnterpriseModel) -> None:
+    """Drift, monitoring, incidents, retirement and horizontal scaling of live use cases."""
+    pp, rng, lv = model.pipeline_params, model.rng, model.levers
+    rigour = lv["governance_rigour"]
+    monitoring = (0.15 + 0.75 * model.platform_maturity) * (0.7 + 0.3 * rigour)
+    n_units = len(model.units)
+    for uc in model.live_use_cases():
+        # Gradual drift plus sudden shocks.
+        uc.quality -= pp.drift * (1.0 + 0.5 * uc.risk)
+        if rng.random() < pp.shock_rate:
+            uc.quality -= rng.uniform(0.1, 0.3)
+        uc.quality = max(0.0, uc.quality)
+        degraded = uc.quality < uc.quality0 - 0.1
+        if degraded and not uc.drift_detected:
+            if rng.random() < monitoring * uc.maintained:
+                uc.drift_detected = True  # retraining is paid for from capacity next week
+            elif uc.quality < 0.55 and rng.random() < pp.incident_rate * (1.0 - 0.7 * rigour):
+                incident(model, uc)
+        # Retirement: business change, neglect, or repeated incidents.
+        hazard = pp.retire_rate * (1.0 - 0.5 * model.platform_maturity)
+        hazard += 0.01 * (1.0 - uc.maintained)
+        if uc.incidents >= 3 or rng.random() < hazard:
+            uc.set_stage(Stage.RETIRED)
+            model.counters["use_cases_retired"] += 1
+            continue
+        # Horizontal scaling: copy a mature, healthy use case to a unit that lacks it.
+        root = uc.origin or uc
+        if (uc.origin is None and uc.quality > 0.55 and model.time - uc.production_week >= 26
+                and len(root.copies) < n_units - 1):
+            p = pp.copy_rate * (0.3 + model.platform_maturity) * (
+                0.5 + 0.5 * lv["centralisation"])
+            if rng.random() < p:
+                copy_use_case(model, uc)
+
+
+def copy_use_case(model: EnterpriseModel, uc: UseCase) -> UseCase | None:
+    """Start a pilot that copies ``uc`` to another unit that does not have it yet."""
+    taken = {uc.unit} | {c.unit for c in uc.copies}
+    free = [u.index for u in model.units if u.index not in taken]
+    if not free:
+        return None
+    target = int(model.rng.choice(free))
+    copy = UseCase(model, unit=target, value_potential=uc.value_potential,
+                   difficulty=uc.difficulty * 0.7, data_needs=uc.data_needs, risk=uc.risk,
+                   infra_need=uc.infra_need * 0.8, commit_need=uc.commit_need * 0.8,
+                   origin=uc)
+    uc.copies.append(copy)
+    model.units[target].portfolio.append(copy)
+    start_pilot(model, copy)
+    model.counters["copies_started"] += 1
+    return copy
+
+
+def incident(model: EnterpriseModel, uc: UseCase) -> None:
+    """An unnoticed degradation hurts users: trust in the unit drops; the model is patched."""
+    uc.incidents += 1
+    model.counters["incidents"] += 1
+    model.unit_incident[uc.unit] += 0.15
+    uc.drift_detected = True
+
+
+# --- 5. organisation-level investment -------------------------------------------------------
+
+
+def invest(model: EnterpriseModel) -> None:
+    """Data and platform investment slowly raise data readiness and platform maturity.
+
+    A CoE builds one shared platform; federated teams spread the same money thinner.
+    """
+    pp, lv = model.pipeline_params, model.levers
+    size = (lv["employees"] / 5000.0) ** 0.5
+    d_eff = 1.0 - np.exp(-lv["data_investment"] / 1.0)
+    for unit in model.units:
+        unit.data_readiness += pp.data_rate * d_eff * (1.0 - unit.data_readiness)
+    p_eff = 1.0 - np.exp(-lv["platform_investment"] / (2.0 * size))
+    model.platform_maturity += (pp.platform_rate * p_eff * (0.5 + 0.5 * lv["centralisation"])
+                                * (1.0 - model.platform_maturity))
+
+
+# --- 6. value and cost ----------------------------------------------------------------------
+
+
+def weekly_value(model: EnterpriseModel) -> float:
+    """Value realised this week, $M: only live use cases, scaled by quality and adoption."""
+    total = 0.0
+    adoption = model.unit_adoption
+    for uc in model.live_use_cases():
+        total += uc.value_potential / 52.0 * uc.quality * (0.25 + 0.75 * adoption[uc.unit])
+    return total
+
+
+def weekly_cost(model: EnterpriseModel) -> float:
+    """Cost incurred this week, $M: staff, training, change, incentives, investment, compute."""
+    pp, lv = model.pipeline_params, model.levers
+    n = lv["employees"]
+    yearly = (
+        model.ai_headcount * pp.salary
+        + lv["training_hours"] * n * pp.training_cost / 1e6
+        + lv["change_management"] * n / 1e6
+        + lv["adoption_incentive"] * model.n_adopted / 1e6
+        + lv["data_investment"] * lv["business_units"]
+        + lv["platform_investment"]
+    )
+    running = (pp.pilot_cost * model.count_stage(Stage.PILOT)
+               + pp.run_cost * len(model.live_use_cases()))
+    return yearly / 52.0 + running
+

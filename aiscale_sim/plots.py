@@ -1,0 +1,79 @@
+"""Pictures of a run: the adoption S-curve, the pilot funnel over time, and why pilots stall.
+
+Plotting is kept out of the model: importing :mod:`aiscale_sim` does not import matplotlib.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiscale_sim.simulate import SimulationResult
+
+FUNNEL = (("pilots_active", "pilots being built", "#4C72B0"),
+          ("pilots_in_purgatory", "in purgatory", "#DD8452"),
+          ("use_cases_in_production", "in production", "#55A868"),
+          ("use_cases_scaled", "scaled to other units", "#8172B3"))
+REASON_COLOURS = {"technical": "#8c8c8c", "infrastructure": "#C44E52",
+                  "commitment": "#DD8452", "governance": "#937860"}
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def overview_figure(result: SimulationResult):
+    """Three panels: adoption over time, the pilot funnel over time, purgatory reasons."""
+    plt = _pyplot()
+    ts = result.timeseries
+    out = result.outcomes
+    years = ts["week"] / 52.0
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), constrained_layout=True)
+
+    ax = axes[0]
+    ax.plot(years, ts["adoption_share"], color="black", lw=2.2, label="all employees")
+    ax.plot(years, ts["adoption_managers"], color="#4C72B0", lw=1.4, label="managers")
+    ax.plot(years, ts["adoption_frontline"], color="#DD8452", lw=1.4, label="frontline")
+    ax.axhline(0.5, color="grey", ls=":", lw=1)
+    ax.set(title="Employees using AI regularly", xlabel="years", ylabel="share", ylim=(0, 1))
+    ax.legend(loc="upper left", frameon=False)
+
+    ax = axes[1]
+    for col, label, colour in FUNNEL:
+        ax.plot(years, ts[col], label=label, color=colour, lw=1.8)
+    ax.set(title=f"Pilot funnel ({out['pilots_launched']} pilots launched)", xlabel="years",
+           ylabel="use cases")
+    ax.legend(loc="upper left", frameon=False)
+
+    ax = axes[2]
+    entries = out["purgatory_entries_by_reason"]
+    abandoned = out["abandoned_by_reason"]
+    reasons = ["technical", "infrastructure", "commitment", "governance"]
+    stuck = [0, *[entries[r] for r in reasons[1:]]]
+    lost = [abandoned[r] for r in reasons]
+    y = range(len(reasons))
+    ax.barh(y, stuck, color=[REASON_COLOURS[r] for r in reasons], alpha=0.45,
+            label="entered purgatory")
+    ax.barh(y, lost, color=[REASON_COLOURS[r] for r in reasons], label="abandoned")
+    ax.set_yticks(list(y), reasons)
+    ax.invert_yaxis()
+    rate = out["pilot_to_production_rate"]
+    rate_s = "n/a" if rate is None else f"{rate:.0%}"
+    ax.set(title=f"Why pilots stall (pilot-to-production {rate_s})", xlabel="pilots")
+    ax.legend(loc="lower right", frameon=False)
+
+    fig.suptitle(f"aiscale-sim: scenario '{result.summary['scenario']}', seed "
+                 f"{result.summary['seed']}, {result.summary['steps']} weeks", fontsize=11)
+    return fig
+
+
+def save_figure(fig, file) -> None:
+    """Write ``fig`` as PNG to a path or binary file object, then close it."""
+    plt = _pyplot()
+    fig.savefig(file, format="png", dpi=110)
+    plt.close(fig)

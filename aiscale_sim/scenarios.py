@@ -1,0 +1,136 @@
+"""Scenario files: TOML data naming lever values, validated against the lever table.
+
+Format::
+
+    name = "coe"                      # optional, defaults to the file's stem
+    description = "The story ..."     # optional
+    extends = "baseline.toml"         # optional: start from another scenario's levers
+    [levers]
+    centralisation = 1.0
+
+``extends`` is resolved relative to the file that names it. Bare names (``coe``) are looked up
+in the scenarios shipped with the package.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiscale_sim.errors import UserInputError
+from aiscale_sim.levers import LEVERS_BY_NAME, suggest, unknown_lever_error, validate_levers
+
+ALLOWED_KEYS = ("name", "description", "extends", "levers")
+DEFAULT_SCENARIO = "baseline"
+
+
+def scenario_dir() -> Path:
+    """Folder of the shipped scenarios (inside the wheel, or the source tree's scenarios/)."""
+    here = Path(__file__).resolve().parent
+    for cand in (here / "_scenarios", here.parent / "scenarios"):
+        if cand.is_dir():
+            return cand
+    raise UserInputError("the shipped scenarios folder is missing from this installation")
+
+
+def available() -> list[str]:
+    """Names of the shipped scenarios."""
+    return sorted(p.stem for p in scenario_dir().glob("*.toml"))
+
+
+@dataclass
+class Scenario:
+    """A resolved scenario: a complete, validated lever dict and where it came from."""
+
+    name: str
+    levers: dict[str, Any]
+    description: str = ""
+    path: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_path(ref: str | Path, relative_to: Path | None = None) -> Path:
+    """Turn a scenario reference (a path or a shipped name) into an existing file path."""
+    ref_s = str(ref)
+    p = Path(ref_s)
+    candidates = []
+    if relative_to is not None and not p.is_absolute():
+        candidates.append(relative_to / p)
+    candidates.append(p)
+    if p.suffix != ".toml" and p.parent == Path("."):
+        candidates.append(scenario_dir() / f"{ref_s}.toml")
+    elif p.parent == Path("."):
+        candidates.append(scenario_dir() / p.name)
+    for c in candidates:
+        if c.is_file():
+            return c.resolve()
+    names = available()
+    raise UserInputError(
+        f"scenario '{ref_s}' not found (no such file){suggest(p.stem, names)}; "
+        f"shipped scenarios: {', '.join(names)}"
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise UserInputError(f"{path}: broken TOML: {e}") from None
+    except OSError as e:
+        raise UserInputError(f"{path}: cannot read: {e.strerror}") from None
+    for key in data:
+        if key not in ALLOWED_KEYS:
+            hint = suggest(key, ALLOWED_KEYS)
+            if key in LEVERS_BY_NAME:
+                hint = " (lever values go under a [levers] table)"
+            raise UserInputError(
+                f"{path}: unknown key '{key}'{hint}; allowed keys: {', '.join(ALLOWED_KEYS)}"
+            )
+    if "levers" in data and not isinstance(data["levers"], dict):
+        raise UserInputError(f"{path}: 'levers' must be a table ([levers])")
+    for key in ("name", "description", "extends"):
+        if key in data and not isinstance(data[key], str):
+            raise UserInputError(f"{path}: '{key}' must be a string")
+    return data
+
+
+def _raw_levers(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    if path in chain:
+        loop = " -> ".join(p.name for p in (*chain, path))
+        raise UserInputError(f"scenario 'extends' loop: {loop}")
+    data = _read(path)
+    levers: dict[str, Any] = {}
+    if "extends" in data:
+        base = resolve_path(data["extends"], relative_to=path.parent)
+        levers.update(_raw_levers(base, (*chain, path)))
+    own = data.get("levers", {})
+    for k in own:
+        if k not in LEVERS_BY_NAME:
+            raise unknown_lever_error(k, str(path))
+    levers.update({k: (v, str(path)) for k, v in own.items()})
+    return levers
+
+
+def load_scenario(ref: str | Path | None = None) -> Scenario:
+    """Load and validate a scenario file (or a shipped scenario by name).
+
+    Args:
+        ref: A path to a TOML file, or the name of a shipped scenario; None for the default.
+
+    Raises:
+        UserInputError: Missing file, broken TOML, unknown key or lever, wrong type, value out
+            of bounds, or an ``extends`` loop. Nothing has run when it is raised.
+    """
+    path = resolve_path(ref if ref is not None else DEFAULT_SCENARIO)
+    data = _read(path)
+    raw = _raw_levers(path, ())
+    values = {}
+    for k, (v, src) in raw.items():
+        values[k] = LEVERS_BY_NAME[k].validate(v, src)
+    levers = validate_levers(values, str(path))
+    return Scenario(name=data.get("name", path.stem), levers=levers,
+                    description=data.get("description", "").strip(), path=str(path),
+                    overrides=values)

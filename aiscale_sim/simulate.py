@@ -1,0 +1,193 @@
+"""The model as a function: ``simulate(levers_or_scenario, seed=..., steps=...)``.
+
+Every other layer (the CLI, notebooks, the experiment runner, sensitivity analysis) stands on
+this one function, in the manner of EMA Workbench's and mesa-frames' model functions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aiscale_sim.errors import UserInputError
+from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error, validate_levers
+from aiscale_sim.model import EnterpriseModel
+from aiscale_sim.outputs import summary_outcomes
+from aiscale_sim.scenarios import Scenario, load_scenario
+
+#: Default horizon: five years of weeks; scaling AI takes years.
+HORIZON_WEEKS = 260
+MAX_STEPS = 5200
+
+
+def package_version() -> str:
+    """The installed aiscale-sim version."""
+    from aiscale_sim import __version__
+
+    return __version__
+
+
+def concrete_seed(seed: int | None) -> int:
+    """Return ``seed``, or fresh entropy when it is None (so every run can be repeated)."""
+    if seed is None:
+        return int(np.random.SeedSequence().entropy)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise UserInputError(f"seed must be a non-negative whole number, got {seed!r}")
+    return int(seed)
+
+
+def resolve(levers_or_scenario: Any = None,
+            overrides: dict[str, Any] | None = None) -> Scenario:
+    """Turn a scenario name/path, a Scenario, a lever dict or None into a validated Scenario."""
+    if isinstance(levers_or_scenario, Scenario):
+        sc = levers_or_scenario
+    elif levers_or_scenario is None or isinstance(levers_or_scenario, str | Path):
+        sc = load_scenario(levers_or_scenario)
+    elif isinstance(levers_or_scenario, dict):
+        sc = Scenario(name="custom", levers=validate_levers(levers_or_scenario),
+                      overrides=dict(levers_or_scenario))
+    else:
+        raise UserInputError(
+            "simulate() takes a scenario name or path, a Scenario or a dict of levers, "
+            f"not {type(levers_or_scenario).__name__}")
+    if overrides:
+        for k in overrides:
+            if k not in LEVERS_BY_NAME:
+                raise unknown_lever_error(k, "overrides")
+        merged = {**sc.levers, **overrides}
+        sc = Scenario(name=sc.name, levers=validate_levers(merged), description=sc.description,
+                      path=sc.path, overrides={**sc.overrides, **overrides})
+    return sc
+
+
+@dataclass
+class SimulationResult:
+    """What one run produced.
+
+    Attributes:
+        summary: ``seed``, ``scenario``, ``version``, ``steps``, ``levers`` and ``outcomes``.
+        timeseries: One row per week (week 0 included), one column per reporter.
+        model: The finished model, for inspection (not pickled).
+    """
+
+    summary: dict[str, Any]
+    timeseries: pd.DataFrame
+    model: EnterpriseModel | None = field(default=None, repr=False)
+
+    def __getstate__(self):
+        return {"summary": self.summary, "timeseries": self.timeseries, "model": None}
+
+    @property
+    def outcomes(self) -> dict[str, Any]:
+        """The end-of-run outcomes."""
+        return self.summary["outcomes"]
+
+    def adoption_by_unit(self) -> pd.Series:
+        """Final adoption share by business unit."""
+        from aiscale_sim.outputs import adoption_by_unit
+
+        return adoption_by_unit(self._need_model())
+
+    def adoption_by_role(self) -> pd.Series:
+        """Final adoption share by role."""
+        from aiscale_sim.outputs import adoption_by_role
+
+        return adoption_by_role(self._need_model())
+
+    def _need_model(self) -> EnterpriseModel:
+        if self.model is None:
+            raise RuntimeError("this result has no model attached (it was loaded or pickled)")
+        return self.model
+
+    def save(self, out_dir: str | Path, plot: bool = True) -> list[Path]:
+        """Write ``summary.json``, ``timeseries.csv`` and ``overview.png`` into ``out_dir``.
+
+        Each file is written to a temporary name and renamed into place, so a crash never
+        leaves a half-written file.
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [
+            _atomic_write(out / "summary.json",
+                          lambda f: f.write(json.dumps(self.summary, indent=2).encode())),
+            _atomic_write(out / "timeseries.csv",
+                          lambda f: f.write(self.timeseries.to_csv(index=False).encode())),
+        ]
+        if plot:
+            from aiscale_sim.plots import overview_figure, save_figure
+
+            fig = overview_figure(self)
+            written.append(_atomic_write(out / "overview.png",
+                                         lambda f: save_figure(fig, f)))
+        return written
+
+
+def _atomic_write(path: Path, write) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
+             steps: int | None = None, overrides: dict[str, Any] | None = None,
+             progress: bool = False) -> SimulationResult:
+    """Run the model once.
+
+    Args:
+        levers_or_scenario: A shipped scenario's name, a TOML path, a :class:`Scenario`, a dict
+            of lever values, or None for the default scenario (baseline).
+        seed: Master seed of the run; None draws fresh entropy, which is recorded.
+        steps: Weeks to simulate (default 260, five years).
+        overrides: Lever values applied on top of the scenario.
+        progress: Show a progress bar when the run takes more than a couple of seconds.
+
+    Returns:
+        A :class:`SimulationResult` with ``.summary`` and ``.timeseries``.
+
+    Raises:
+        UserInputError: Bad scenario, lever values, seed or steps (nothing has run).
+    """
+    sc = resolve(levers_or_scenario, overrides)
+    seed = concrete_seed(seed)
+    steps = HORIZON_WEEKS if steps is None else steps
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or not (
+            1 <= steps <= MAX_STEPS):
+        raise UserInputError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
+    steps = int(steps)
+
+    model = EnterpriseModel(sc.levers, rng=seed)
+    if progress:
+        from tqdm.auto import tqdm
+
+        with tqdm(total=steps, unit="week", delay=2.0, desc=sc.name, leave=False) as bar:
+            for _ in range(steps):
+                model.run_for(1)
+                bar.update(1)
+    else:
+        model.run_for(steps)
+
+    ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    summary = {
+        "seed": seed,
+        "scenario": sc.name,
+        "scenario_path": sc.path,
+        "version": package_version(),
+        "steps": steps,
+        "levers": sc.levers,
+        "outcomes": summary_outcomes(model, ts),
+    }
+    return SimulationResult(summary=summary, timeseries=ts, model=model)
