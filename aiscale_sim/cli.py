@@ -83,7 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
     lev.add_argument("--format", default="table", choices=("table", "csv", "json", "markdown"))
 
     sub.add_parser("scenarios", help="list the shipped scenarios and their stories")
+    for module in _command_modules():
+        module.register(sub)
     return p
+
+
+def _command_modules():
+    """Modules that add further subcommands (experiments, sensitivity analysis)."""
+    from aiscale_sim import cli_experiments, cli_sensitivity
+
+    return (cli_experiments, cli_sensitivity)
 
 
 def _fmt_money(x: float) -> str:
@@ -184,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aiscale-sim {__version__}")
         return 0
     commands = {"run": cmd_run, "levers": cmd_levers, "scenarios": cmd_scenarios}
+    for module in _command_modules():
+        commands.update(module.COMMANDS)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

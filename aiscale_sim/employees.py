@@ -56,6 +56,7 @@ class EmployeeParams:
         try_to_reject: Weekly probability a fully unready trier gives up.
         lapse: Weekly probability a fully unready adopter lapses.
         retry: Relative hazard of a lapsed employee trying again.
+        rollout: Weekly hazard of trying a tool rolled out in one's own unit (full rollout).
         temperature: Width of the logistic readiness curve.
     """
 
@@ -66,13 +67,14 @@ class EmployeeParams:
     learn_rate: float = 0.02
     train_scale: float = 5.0
     anxiety_diffusion: float = 0.05
-    anxiety_relief: float = 0.012
+    anxiety_relief: float = 0.004
     automation_fear: float = 0.004
     trust_rate: float = 0.02
     try_to_adopt: float = 0.12
     try_to_reject: float = 0.04
     lapse: float = 0.01
     retry: float = 0.2
+    rollout: float = 0.03
     temperature: float = 0.08
     # UTAUT weights
     w_performance: float = 0.30
@@ -86,7 +88,7 @@ class EmployeeParams:
 
 #: Intention bias by role (index = Role value): managers and executives see more use for AI
 #: in knowledge work; AI staff build it.
-ROLE_BIAS = np.array([0.0, 0.06, 0.08, 0.3, 0.3, 0.3, 0.3])
+ROLE_BIAS = np.array([0.0, 0.2, 0.24, 0.3, 0.3, 0.3, 0.3])
 
 
 @dataclass
@@ -98,12 +100,14 @@ class UnitInputs:
         tools: Facilitating conditions, 0-1 (tools in production plus generic assistants).
         automation: Automation pressure, 0-1 (drives job anxiety).
         incident: Trust lost this week through incidents in the unit, 0-1.
+        rollout: How far AI tools are rolled out in the unit's workflows, 0-1.
     """
 
     value_signal: np.ndarray
     tools: np.ndarray
     automation: np.ndarray
     incident: np.ndarray
+    rollout: np.ndarray
 
 
 @dataclass
@@ -209,7 +213,10 @@ def employee_step(
     # 5. Stage transitions, one uniform draw each.
     aware_hazard = p.aware_ext * (1.0 + 2.0 * policy.change) + p.aware_peer * social_aware
     p_aware = 1.0 - np.exp(-aware_hazard)
-    p_try = bass_hazard(p.bass_p * (1.0 + 3.0 * policy.change), p.bass_q, social) * ready
+    # Bass hazard plus the push of a tool rolled out in the employee's own unit.
+    rollout = p.rollout * unit_in.rollout[unit] * (0.5 + policy.change)
+    p_try = (bass_hazard(p.bass_p * (1.0 + 3.0 * policy.change), p.bass_q, social) + rollout)
+    p_try = p_try * ready
     p_try = np.minimum(1.0, p_try * (1.0 + 2.0 * policy.incentive))
     p_adopt = p.try_to_adopt * ready
     p_reject = p.try_to_reject * (1.0 - ready)

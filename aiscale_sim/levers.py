@@ -122,7 +122,7 @@ def _i(name, default, low, high, unit, description, group="structure"):
 #: The lever table. Defaults describe the baseline enterprise (scenarios/baseline.toml).
 LEVERS: tuple[Lever, ...] = (
     # --- operating model and people -------------------------------------------------------
-    _f("centralisation", 0.5, 0.0, 1.0, "share of AI staff in the CoE",
+    _f("centralisation", 0.3, 0.0, 1.0, "share of AI staff in the CoE",
        "Operating model: 0 = fully federated teams, 1 = one central CoE, between = hybrid"),
     _f("training_hours", 3.0, 0.0, 40.0, "hours per employee per year",
        "AI training spend, as paid training hours for every employee"),
@@ -261,10 +261,10 @@ def format_table(fmt: str = "table") -> str:
         rows = [(lv.name, lv.group, _fmt(lv.default), _range(lv), lv.unit) for lv in LEVERS]
         head = ("lever", "group", "default", "range", "unit")
         widths = [max(len(r[i]) for r in [*rows, head]) for i in range(len(head))]
-        out = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
+        out = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
         out.append("  ".join("-" * w for w in widths))
         for lv, r in zip(LEVERS, rows, strict=True):
-            out.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+            out.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
             out.append("    " + lv.description)
         return "\n".join(out)
     raise UserInputError(f"unknown format '{fmt}'; choose one of table, csv, json, markdown")

@@ -201,6 +201,7 @@ class EnterpriseModel(mesa.Model):
             tools=0.25 + 0.75 * (1.0 - np.exp(-live_n / 2.0)),
             automation=1.0 - np.exp(-live_n / 4.0),
             incident=np.minimum(self.unit_incident, 0.6),
+            rollout=1.0 - np.exp(-live_n / 2.0),
         )
 
     def policy_inputs(self) -> PolicyInputs:

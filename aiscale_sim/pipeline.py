@@ -50,7 +50,7 @@ class PipelineParams:
     """
 
     idea_backlog_weeks: int = 26
-    pilot_pace: float = 2.0
+    pilot_pace: float = 1.25
     model_effort: float = 10.0
     data_effort: float = 30.0
     federated_duplication: float = 0.25
@@ -58,12 +58,12 @@ class PipelineParams:
     retrain_effort: float = 3.0
     drift: float = 0.003
     shock_rate: float = 0.01
-    incident_rate: float = 0.05
-    retire_rate: float = 0.004
-    copy_rate: float = 0.01
+    incident_rate: float = 0.1
+    retire_rate: float = 0.007
+    copy_rate: float = 0.002
     data_rate: float = 0.01
     platform_rate: float = 0.012
-    value_scale: float = 0.5
+    value_scale: float = 1.6
     salary: float = 0.18
     training_cost: float = 80.0
     pilot_cost: float = 0.003
@@ -89,7 +89,7 @@ def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
                 data_needs=float(rng.beta(3.0, 2.0)),
                 risk=int(rng.choice(3, p=[0.5, 0.35, 0.15])),
                 infra_need=float(rng.uniform(0.05, 0.75)),
-                commit_need=float(rng.uniform(0.15, 0.85)),
+                commit_need=float(rng.uniform(0.1, 0.65)),
             )
             unit.portfolio.append(uc)
             new.append(uc)
@@ -118,12 +118,13 @@ def launch_pilots(model: EnterpriseModel) -> list[UseCase]:
     """
     lv, rng = model.levers, model.rng
     propose_ideas(model)
-    ideas = model.use_cases_in(Stage.IDEA)
     # Ideas that waited too long are dropped (they never became pilots).
-    for uc in ideas:
+    ideas = []
+    for uc in model.use_cases_in(Stage.IDEA):
         if uc.weeks_in_stage >= model.pipeline_params.idea_backlog_weeks:
             model.drop_idea(uc)
-    ideas = [uc for uc in ideas if uc.stage == Stage.IDEA and uc.model is model]
+        else:
+            ideas.append(uc)
     slots = pilot_slots(model)
     if lv["prioritisation"] == "value_feasibility":
         ideas = [uc for uc in ideas if feasibility(model, uc) >= 0.25]

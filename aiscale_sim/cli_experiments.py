@@ -1,0 +1,8 @@
+"""The ``aiscale`` experiment subcommands (sweep, compare)."""
+
+#: Subcommand name -> handler(args) -> exit code.
+COMMANDS: dict = {}
+
+
+def register(subparsers) -> None:
+    """Add this module's subcommands to the ``aiscale`` parser."""
