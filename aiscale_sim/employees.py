@@ -74,7 +74,7 @@ class EmployeeParams:
     try_to_reject: float = 0.04
     lapse: float = 0.01
     retry: float = 0.2
-    rollout: float = 0.03
+    rollout: float = 0.05
     temperature: float = 0.08
     # UTAUT weights
     w_performance: float = 0.30

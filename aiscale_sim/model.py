@@ -75,7 +75,7 @@ class EnterpriseModel(mesa.Model):
             "literacy0": np.clip(r.beta(4.0, 4.0, n) * 2 * ROLE_LITERACY[role], 0.02, 0.98),
             "anxiety": np.clip(r.beta(3.0, 3.0, n) * 2 * ROLE_ANXIETY[role], 0.0, 1.0),
             "trust": np.clip(r.beta(5.0, 5.0, n), 0.0, 1.0),
-            "threshold": r.normal(0.5, 0.12, n),
+            "threshold": r.normal(0.48, 0.12, n),
             "fit": r.beta(4.0, 2.0, n),
             "stage": np.where(r.random(n) < 0.3, Adoption.AWARE, Adoption.UNAWARE).astype(
                 np.int8),

@@ -63,7 +63,7 @@ class PipelineParams:
     copy_rate: float = 0.002
     data_rate: float = 0.01
     platform_rate: float = 0.012
-    value_scale: float = 1.6
+    value_scale: float = 1.2
     salary: float = 0.18
     training_cost: float = 80.0
     pilot_cost: float = 0.003
@@ -89,7 +89,7 @@ def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
                 data_needs=float(rng.beta(3.0, 2.0)),
                 risk=int(rng.choice(3, p=[0.5, 0.35, 0.15])),
                 infra_need=float(rng.uniform(0.05, 0.75)),
-                commit_need=float(rng.uniform(0.1, 0.65)),
+                commit_need=float(rng.uniform(0.1, 0.6)),
             )
             unit.portfolio.append(uc)
             new.append(uc)
