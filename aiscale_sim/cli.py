@@ -105,6 +105,9 @@ def format_summary(result) -> str:
     o = s["outcomes"]
     rate = o["pilot_to_production_rate"]
     t50 = o["time_to_50pct_adoption_weeks"]
+    t50 = t50 if t50 is None else f"week {t50}"
+    payback = o["payback_week"]
+    payback = "not reached" if payback is None else f"week {payback}"
     ttp = o["median_time_to_production_weeks"]
     lines = [
         f"scenario {s['scenario']}  seed {s['seed']}  {s['steps']} weeks  "
@@ -138,13 +141,13 @@ def format_summary(result) -> str:
         "Employees",
         f"  using AI regularly       {o['adoption_share']:.0%}"
         f"   (frontline {o['adoption_frontline']:.0%}, managers {o['adoption_managers']:.0%})",
-        f"  time to 50% adoption     {'never within the horizon' if t50 is None else f'week {t50}'}",
+        f"  time to 50% adoption     {'never within the horizon' if t50 is None else t50}",
         "",
         "Money",
         f"  value realised           {_fmt_money(o['cumulative_value'])}",
         f"  cost                     {_fmt_money(o['cumulative_cost'])}",
         f"  ROI                      {'n/a' if o['roi'] is None else f'{o['roi']:+.0%}'}"
-        f"   (payback {'not reached' if o['payback_week'] is None else 'week ' + str(o['payback_week'])})",
+        f"   (payback {payback})",
     ]
     return "\n".join(lines)
 

@@ -90,7 +90,7 @@ class Lever:
         if not (self.low <= value <= self.high):
             raise UserInputError(
                 f"lever '{self.name}'{where}: {value!r} is out of bounds; "
-                f"allowed {self.low} to {self.high} ({self.unit})"
+                f"allowed {_fmt(self.low)} to {_fmt(self.high)} ({self.unit})"
             )
         return value
 

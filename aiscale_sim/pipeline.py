@@ -1,5 +1,6 @@
-"""The use-case pipeline: launching pilots, spending AI-team capacity, the production gate, and
-life in production. Each mechanism is one function of the model, called in this order by
+"""The use-case pipeline: pilots launched, capacity spent, the production gate, production life.
+
+Each mechanism is one function of the model, called in this order by
 :meth:`EnterpriseModel.step`, and each can be tested alone.
 
 Sources for the mechanisms: data work takes most of a pilot's effort (CrowdFlower 2016,
