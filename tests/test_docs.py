@@ -1,0 +1,99 @@
+"""The ODD document stays in step with the code, and the calibration script runs."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aiscale_sim import docs
+from aiscale_sim.levers import LEVERS, format_table
+
+ROOT = Path(__file__).resolve().parents[1]
+ODD = ROOT / "docs" / "ODD.md"
+CALIBRATION = ROOT / "experiments" / "calibration.py"
+
+
+@pytest.fixture(scope="module")
+def odd_text() -> str:
+    return ODD.read_text(encoding="utf-8")
+
+
+def _between_markers(text: str) -> str:
+    return text.split(docs.START, 1)[1].split(docs.END, 1)[0]
+
+
+def test_lever_table_is_generated_from_the_code(odd_text):
+    assert odd_text.count(docs.START) == 1
+    assert odd_text.count(docs.END) == 1
+    assert _between_markers(odd_text) == "\n" + format_table("markdown") + "\n"
+    assert docs.render_lever_table(odd_text) == odd_text, (
+        "docs/ODD.md lever table is out of date; run 'python -m aiscale_sim.docs'")
+
+
+def test_render_lever_table_replaces_a_stale_table():
+    stale = f"# ODD\n\nbefore\n{docs.START}\n| old | table |\n{docs.END}\nafter\n"
+    new = docs.render_lever_table(stale)
+    assert new.startswith("# ODD\n\nbefore\n")
+    assert new.endswith(f"{docs.END}\nafter\n")
+    assert _between_markers(new) == "\n" + format_table("markdown") + "\n"
+    assert docs.render_lever_table(new) == new
+
+
+@pytest.mark.parametrize("text", [
+    "no markers at all",
+    f"{docs.END}\n{docs.START}\n",
+    f"{docs.START}\n{docs.START}\n{docs.END}\n",
+])
+def test_render_lever_table_rejects_bad_markers(text):
+    with pytest.raises(docs.MarkerError):
+        docs.render_lever_table(text)
+
+
+def test_docs_check_reports_stale_and_missing_files(tmp_path, capsys):
+    stale = tmp_path / "ODD.md"
+    stale.write_text(f"x\n{docs.START}\nold\n{docs.END}\n", encoding="utf-8")
+    assert docs.main(["--check", "--path", str(stale)]) == docs.EXIT_STALE
+    assert "python -m aiscale_sim.docs" in capsys.readouterr().err
+    assert docs.main(["--path", str(stale)]) == 0
+    assert docs.main(["--check", "--path", str(stale)]) == 0
+    missing = tmp_path / "nope.md"
+    assert docs.main(["--check", "--path", str(missing)]) == docs.EXIT_MISSING
+    assert "not found" in capsys.readouterr().err
+
+
+def test_docs_module_finds_the_repository_odd():
+    assert docs.odd_path() == ODD
+
+
+@pytest.mark.parametrize("needle", [
+    "Bass", "Granovetter", "Watts", "Strogatz", "Rogers", "Sculley", "Grimm",
+])
+def test_odd_cites_its_sources(odd_text, needle):
+    assert needle in odd_text
+
+
+def test_odd_cites_utaut(odd_text):
+    assert "UTAUT" in odd_text and "Venkatesh" in odd_text
+
+
+def test_odd_states_the_simultaneous_update(odd_text):
+    lower = odd_text.lower()
+    assert "simultaneous" in lower
+    assert "one uniform draw per employee per week" in lower
+
+
+@pytest.mark.parametrize("name", [lv.name for lv in LEVERS])
+def test_every_lever_appears_in_the_odd(odd_text, name):
+    assert f"`{name}`" in odd_text
+
+
+def test_calibration_script_runs_small():
+    proc = subprocess.run(
+        [sys.executable, str(CALIBRATION), "--seeds", "2", "--steps", "60"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("pilot_to_production_rate")]
+    assert lines, proc.stdout
+    assert "mean=" in lines[0]
