@@ -1,22 +1,30 @@
 """Keep the generated parts of the documentation in step with the code.
 
-The lever table in ``docs/ODD.md`` is generated from :data:`aiscale_sim.levers.LEVERS` and sits
-between two marker lines. ``python -m aiscale_sim.docs`` rewrites it in place;
-``python -m aiscale_sim.docs --check`` only reports (exit 1) when the file is out of date, so a
-test or CI step can catch a lever that changed without its documentation.
+Two tables in ``docs/ODD.md`` are generated, each between two marker lines: the lever table
+(from :data:`aiscale_sim.levers.LEVERS`) and the table of rule constants (the defaults of
+:class:`~aiscale_sim.employees.EmployeeParams` and :class:`~aiscale_sim.pipeline.PipelineParams`).
+``python -m aiscale_sim.docs`` rewrites them in place; ``python -m aiscale_sim.docs --check``
+only reports (exit 1) when the file is out of date, so a test or CI step can catch a lever or
+constant that changed without its documentation.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from aiscale_sim.employees import EmployeeParams
 from aiscale_sim.levers import format_table
+from aiscale_sim.pipeline import PipelineParams
 
 START = "<!-- levers:start -->"
 END = "<!-- levers:end -->"
+CONSTANTS_START = "<!-- constants:start -->"
+CONSTANTS_END = "<!-- constants:end -->"
 
 #: Exit codes: 0 up to date (or rewritten), 1 out of date (``--check``), 2 file or markers
 #: missing.
@@ -31,6 +39,66 @@ class MarkerError(ValueError):
 def odd_path() -> Path:
     """Where ``docs/ODD.md`` lives: next to the package, in the source tree."""
     return Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+
+
+def _replace_region(text: str, start: str, end: str, body: str) -> str:
+    if text.count(start) != 1 or text.count(end) != 1:
+        raise MarkerError(f"the document must contain '{start}' and '{end}' exactly once each")
+    head, rest = text.split(start)
+    if end not in rest:
+        raise MarkerError(f"'{end}' comes before '{start}'")
+    _, tail = rest.split(end)
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
+def _arg_docs(cls: type) -> dict[str, str]:
+    """The ``Args:`` entries of a Google-style class docstring, by name."""
+    doc = (cls.__doc__ or "").split("Args:", 1)[-1]
+    out: dict[str, str] = {}
+    name = None
+    for line in doc.splitlines():
+        m = re.match(r"^\s{8}(\w+): (.*)$", line)
+        if m:
+            name = m.group(1)
+            out[name] = m.group(2).strip()
+        elif name and line.strip():
+            out[name] += " " + line.strip()
+    return out
+
+
+def format_constants_table() -> str:
+    """Render the default rule constants as a markdown table.
+
+    Returns:
+        One row per field of :class:`EmployeeParams` and :class:`PipelineParams`, with its
+        default and the meaning given in the class docstring (UTAUT weights, which have no
+        docstring entry, are described by name).
+    """
+    lines = ["| class | constant | default | meaning |", "| --- | --- | --- | --- |"]
+    for cls in (EmployeeParams, PipelineParams):
+        docs = _arg_docs(cls)
+        for f in dataclasses.fields(cls):
+            meaning = docs.get(f.name)
+            if meaning is None and f.name.startswith("w_"):
+                meaning = f"UTAUT weight of the {f.name[2:]} term of intention."
+            lines.append(f"| `{cls.__name__}` | `{f.name}` | {f.default:g} | "
+                         f"{meaning or ''} |")
+    return "\n".join(lines)
+
+
+def render(odd_text: str) -> str:
+    """Return ``odd_text`` with every generated table brought up to date.
+
+    The lever table is required; the constants table is rendered when its markers are present.
+
+    Raises:
+        MarkerError: The lever-table markers are missing or malformed, or the constants markers
+            are malformed.
+    """
+    text = render_lever_table(odd_text)
+    if CONSTANTS_START in text or CONSTANTS_END in text:
+        text = _replace_region(text, CONSTANTS_START, CONSTANTS_END, format_constants_table())
+    return text
 
 
 def render_lever_table(odd_text: str) -> str:
@@ -49,17 +117,11 @@ def render_lever_table(odd_text: str) -> str:
     Raises:
         MarkerError: A marker is missing, repeated or the end comes before the start.
     """
-    if odd_text.count(START) != 1 or odd_text.count(END) != 1:
-        raise MarkerError(f"the document must contain '{START}' and '{END}' exactly once each")
-    head, rest = odd_text.split(START)
-    if END not in rest:
-        raise MarkerError(f"'{END}' comes before '{START}'")
-    _, tail = rest.split(END)
-    return f"{head}{START}\n{format_table('markdown')}\n{END}{tail}"
+    return _replace_region(odd_text, START, END, format_table("markdown"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Rewrite (or with ``--check`` verify) the lever table in ``docs/ODD.md``.
+    """Rewrite (or with ``--check`` verify) the generated tables in ``docs/ODD.md``.
 
     Args:
         argv: Command-line arguments (default ``sys.argv[1:]``).
@@ -70,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     ap = argparse.ArgumentParser(
         prog="python -m aiscale_sim.docs",
-        description="Regenerate the lever table in docs/ODD.md from the lever declarations.")
+        description="Regenerate the lever and constants tables in docs/ODD.md from the code.")
     ap.add_argument("--check", action="store_true",
                     help="do not write; exit 1 if docs/ODD.md is out of date")
     ap.add_argument("--path", type=Path, default=None,
@@ -84,19 +146,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_MISSING
     text = path.read_text(encoding="utf-8")
     try:
-        new = render_lever_table(text)
+        new = render(text)
     except MarkerError as err:
         print(f"error: {path}: {err}", file=sys.stderr)
         return EXIT_MISSING
     if new == text:
-        print(f"{path}: lever table is up to date")
+        print(f"{path}: generated tables are up to date")
         return 0
     if args.check:
-        print(f"{path}: lever table is out of date; run 'python -m aiscale_sim.docs' to "
-              "regenerate it", file=sys.stderr)
+        print(f"{path}: generated tables are out of date; run 'python -m aiscale_sim.docs' "
+              "to regenerate them", file=sys.stderr)
         return EXIT_STALE
     path.write_text(new, encoding="utf-8")
-    print(f"{path}: lever table rewritten")
+    print(f"{path}: generated tables rewritten")
     return 0
 
 

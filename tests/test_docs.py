@@ -31,6 +31,32 @@ def test_lever_table_is_generated_from_the_code(odd_text):
         "docs/ODD.md lever table is out of date; run 'python -m aiscale_sim.docs'")
 
 
+def test_constants_table_is_generated_from_the_code(odd_text):
+    body = odd_text.split(docs.CONSTANTS_START, 1)[1].split(docs.CONSTANTS_END, 1)[0]
+    assert body == "\n" + docs.format_constants_table() + "\n"
+    assert docs.render(odd_text) == odd_text, (
+        "docs/ODD.md is out of date; run 'python -m aiscale_sim.docs'")
+
+
+def test_constants_table_lists_every_constant_with_a_meaning():
+    import dataclasses
+
+    from aiscale_sim.employees import EmployeeParams
+    from aiscale_sim.pipeline import PipelineParams
+
+    table = docs.format_constants_table()
+    for cls in (EmployeeParams, PipelineParams):
+        for f in dataclasses.fields(cls):
+            row = next(ln for ln in table.splitlines() if f"| `{f.name}` |" in ln)
+            assert f"| {f.default:g} |" in row
+            assert not row.endswith("|  |"), f"{f.name} has no meaning in the docstring"
+
+
+def test_render_leaves_documents_without_constants_markers_alone():
+    text = f"a\n{docs.START}\n{docs.END}\nb\n"
+    assert docs.render(text) == docs.render_lever_table(text)
+
+
 def test_render_lever_table_replaces_a_stale_table():
     stale = f"# ODD\n\nbefore\n{docs.START}\n| old | table |\n{docs.END}\nafter\n"
     new = docs.render_lever_table(stale)
