@@ -20,6 +20,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.levers import LEVERS, Lever, defaults
 from aiscale_sim.model import EnterpriseModel
+from aiscale_sim.runner import load_experiment
 from aiscale_sim.scenarios import Scenario, load_scenario
 from aiscale_sim.simulate import HORIZON_WEEKS, SimulationResult, simulate
 
@@ -32,6 +33,7 @@ __all__ = [
     "SimulationResult",
     "UserInputError",
     "defaults",
+    "load_experiment",
     "load_scenario",
     "simulate",
 ]

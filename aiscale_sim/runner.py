@@ -1,0 +1,848 @@
+"""Run many simulations: a reproducible, resumable experiment runner.
+
+An experiment is a *design*, a list of :class:`Run` (run id, scenario name, complete lever
+values, seed), executed on one of three executors:
+
+``serial``
+    In this process, one run after another (handy for debugging).
+``processes``
+    A :class:`concurrent.futures.ProcessPoolExecutor` using every core (the default).
+``dask``
+    A Dask cluster through ``dask.distributed``'s concurrent.futures interface: a
+    ``LocalCluster`` by default, or an existing scheduler given by its address.
+
+Every run's seed comes from one master seed (``numpy.random.SeedSequence(master).spawn``) and is
+stored with the run, so the same design gives the same numbers on every executor and any
+number of workers. Runs are grouped into small batches (tasks) to keep per-task overhead low.
+
+Results stream to the experiment folder as batches finish: each batch is written as part
+files under a temporary name and renamed into place, then a marker file commits the batch.
+Running the same design into the same folder again resumes where it stopped (after Ctrl-C or
+``kill -9``): finished runs are kept, unfinished ones run, nothing is lost or doubled. At the
+end the parts are consolidated into::
+
+    manifest.json        design, master seed, version, status, counts, failures
+    summaries.parquet    one row per finished run: run_id, scenario, seed, levers, outcomes
+    timeseries.parquet   long form: run_id, week, one column per weekly metric
+    failures.json        runs that raised: levers, seed, error and traceback
+
+A run that raises is recorded as a failure; the others go on. Failed runs are tried again when
+the experiment is resumed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aiscale_sim.errors import UserInputError
+from aiscale_sim.levers import LEVERS, LEVERS_BY_NAME, unknown_lever_error
+from aiscale_sim.simulate import HORIZON_WEEKS, MAX_STEPS, package_version, resolve, simulate
+
+EXECUTORS = ("serial", "processes", "dask")
+FORMAT_VERSION = 1
+#: Seconds allowed to reach a Dask scheduler before giving up.
+SCHEDULER_TIMEOUT_S = 15
+
+MANIFEST = "manifest.json"
+SUMMARIES = "summaries.parquet"
+TIMESERIES = "timeseries.parquet"
+FAILURES = "failures.json"
+PARTS = "parts"
+
+KEY_COLUMNS = ("run_id", "scenario", "seed")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of an experiment.
+
+    Attributes:
+        run_id: Unique id of the run within its experiment.
+        scenario: Name of the scenario (or design point) the run belongs to.
+        levers: Complete, validated lever values.
+        seed: The integer seed passed to :func:`aiscale_sim.simulate`.
+    """
+
+    run_id: int
+    scenario: str
+    levers: dict[str, Any] = field(hash=False)
+    seed: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-data form, as stored in the manifest."""
+        return {"run_id": self.run_id, "scenario": self.scenario, "seed": self.seed,
+                "levers": dict(self.levers)}
+
+
+class Design(list):
+    """A list of :class:`Run` that also remembers its master seed and how it was built."""
+
+    def __init__(self, runs: Iterable[Run] = (), master_seed: int | None = None,
+                 kind: str = "custom", info: dict[str, Any] | None = None):
+        super().__init__(runs)
+        self.master_seed = master_seed
+        self.kind = kind
+        self.info = info or {}
+
+
+# --- seeds and designs ----------------------------------------------------------------------
+
+def _check_count(value: Any, what: str, lo: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < lo:
+        raise UserInputError(f"{what} must be a whole number of at least {lo}, got {value!r}")
+    return int(value)
+
+
+def spawn_seeds(master_seed: int, n: int) -> list[int]:
+    """Derive ``n`` independent run seeds from one master seed.
+
+    Uses ``numpy.random.SeedSequence(master_seed).spawn(n)``; each child's first 32-bit word of
+    state is the integer seed passed to :func:`aiscale_sim.simulate`.
+
+    Args:
+        master_seed: Non-negative master seed of the experiment.
+        n: How many seeds.
+
+    Returns:
+        ``n`` non-negative integers; the i-th depends only on ``master_seed`` and ``i``.
+    """
+    master_seed = _check_count(master_seed, "master seed", lo=0)
+    children = np.random.SeedSequence(master_seed).spawn(n)
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+def _scenario(ref: Any):
+    """Resolve a scenario name/path/Scenario/lever dict into a Scenario."""
+    return resolve(ref)
+
+
+def design_from_scenarios(scenarios: Sequence[Any], n_seeds: int, master_seed: int) -> Design:
+    """Every scenario crossed with ``n_seeds`` seeds, with common random numbers.
+
+    The i-th seed is shared by every scenario, so differences between scenarios are paired.
+
+    Args:
+        scenarios: Scenario names, TOML paths, :class:`~aiscale_sim.scenarios.Scenario` objects
+            or lever dicts.
+        n_seeds: Seeds per scenario.
+        master_seed: Master seed of the experiment.
+
+    Returns:
+        A :class:`Design`; run ids go scenario by scenario, seed by seed.
+
+    Raises:
+        UserInputError: No scenarios, a bad scenario or a bad count.
+    """
+    n_seeds = _check_count(n_seeds, "number of seeds")
+    if not scenarios:
+        raise UserInputError("name at least one scenario")
+    resolved = [_scenario(s) for s in scenarios]
+    for j, (ref, sc) in enumerate(zip(scenarios, resolved, strict=True)):
+        if isinstance(ref, Mapping) and len(resolved) > 1:
+            sc.name = f"custom{j + 1}"
+    names = [s.name for s in resolved]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UserInputError(f"scenario named more than once: {', '.join(dupes)}")
+    seeds = spawn_seeds(master_seed, n_seeds)
+    runs = [Run(j * n_seeds + i, sc.name, dict(sc.levers), seeds[i])
+            for j, sc in enumerate(resolved) for i in range(n_seeds)]
+    return Design(runs, master_seed=int(master_seed), kind="scenarios",
+                  info={"scenarios": names, "n_seeds": n_seeds})
+
+
+def _point_name(base_name: str, point: Mapping[str, Any]) -> str:
+    return base_name + "[" + ",".join(f"{k}={_fmt(v)}" for k, v in point.items()) + "]"
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def design_from_grid(base: Any, grid: Mapping[str, Sequence[Any]], n_seeds: int,
+                     master_seed: int) -> Design:
+    """A full-factorial grid of lever values on top of a base scenario, times seeds.
+
+    Seeds are common across grid points (the i-th seed is the same at every point).
+
+    Args:
+        base: Base scenario (name, path, Scenario or lever dict).
+        grid: Lever name -> list of values.
+        n_seeds: Seeds per grid point.
+        master_seed: Master seed of the experiment.
+
+    Returns:
+        A :class:`Design`; run ids go point by point (first lever slowest), seed by seed.
+
+    Raises:
+        UserInputError: Unknown lever, empty value list, value out of bounds, bad count.
+    """
+    n_seeds = _check_count(n_seeds, "number of seeds")
+    sc = _scenario(base)
+    names = list(grid)
+    for name in names:
+        if name not in LEVERS_BY_NAME:
+            raise unknown_lever_error(name, "the grid")
+        if isinstance(grid[name], str | bytes) or not len(grid[name]):
+            raise UserInputError(f"grid lever '{name}' needs a non-empty list of values")
+    seeds = spawn_seeds(master_seed, n_seeds)
+    runs: list[Run] = []
+    for values in itertools.product(*(list(grid[n]) for n in names)):
+        point = {n: _plain(v) for n, v in zip(names, values, strict=True)}
+        levers = resolve(sc, point).levers
+        label = _point_name(sc.name, {n: levers[n] for n in names})
+        start = len(runs)
+        runs.extend(Run(start + i, label, dict(levers), seeds[i]) for i in range(n_seeds))
+    return Design(runs, master_seed=int(master_seed), kind="grid",
+                  info={"base": sc.name, "grid": {n: [_plain(v) for v in grid[n]]
+                                                  for n in names}, "n_seeds": n_seeds})
+
+
+def _plain(v: Any) -> Any:
+    """Numpy scalars to plain Python values."""
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
+
+
+def _matrix_value(name: str, v: Any) -> Any:
+    lever = LEVERS_BY_NAME[name]
+    v = _plain(v)
+    if lever.kind == "int" and isinstance(v, float) and math.isfinite(v):
+        return int(round(v))
+    if lever.kind == "bool" and isinstance(v, int | float) and not isinstance(v, bool):
+        return bool(v >= 0.5)
+    if lever.kind == "choice" and isinstance(v, int | float) and not isinstance(v, bool):
+        k = len(lever.choices)
+        return lever.choices[min(max(int(math.floor(v)), 0), k - 1)]
+    return v
+
+
+def design_from_matrix(base: Any, names: Sequence[str], matrix: np.ndarray, replicates: int,
+                       master_seed: int) -> Design:
+    """One run per row of a sample matrix (e.g. from SALib) and replicate.
+
+    Integer levers are rounded; bool levers are ``value >= 0.5``; choice levers take a
+    number as an index into their choices (``floor``, clipped).
+
+    Args:
+        base: Base scenario supplying the levers not in ``names``.
+        names: Lever name of each matrix column.
+        matrix: Array of shape (rows, len(names)).
+        replicates: Seeds per row; the r-th replicate's seed is shared by every row.
+        master_seed: Master seed of the experiment.
+
+    Returns:
+        A :class:`Design`; run id = row * replicates + replicate.
+
+    Raises:
+        UserInputError: Unknown lever, wrong matrix shape, value out of bounds, bad count.
+    """
+    replicates = _check_count(replicates, "number of replicates")
+    sc = _scenario(base)
+    names = list(names)
+    for name in names:
+        if name not in LEVERS_BY_NAME:
+            raise unknown_lever_error(name, "the sample matrix")
+    m = np.asarray(matrix)
+    if m.ndim != 2 or m.shape[1] != len(names):
+        raise UserInputError(f"sample matrix must have shape (rows, {len(names)}), got {m.shape}")
+    seeds = spawn_seeds(master_seed, replicates)
+    runs = []
+    for i, row in enumerate(m):
+        point = {n: _matrix_value(n, v) for n, v in zip(names, row, strict=True)}
+        levers = resolve(sc, point).levers
+        runs.extend(Run(i * replicates + r, sc.name, dict(levers), seeds[r])
+                    for r in range(replicates))
+    return Design(runs, master_seed=int(master_seed), kind="matrix",
+                  info={"base": sc.name, "names": names, "rows": int(m.shape[0]),
+                        "replicates": replicates})
+
+
+def design_hash(design: Sequence[Run], steps: int) -> str:
+    """A fingerprint of the design and horizon: same fingerprint, same experiment."""
+    h = hashlib.sha256()
+    h.update(f"steps={steps};".encode())
+    for r in design:
+        h.update(json.dumps(r.as_dict(), sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+# --- one batch (runs in a worker) -----------------------------------------------------------
+
+def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested dicts: ``{"a": {"b": 1}}`` -> ``{"a.b": 1}``."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _run_one(run: Run, steps: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    try:
+        result = simulate(dict(run.levers), seed=run.seed, steps=steps)
+    except Exception as e:  # a failing run is data, not the end of the experiment
+        return {"run_id": run.run_id, "ok": False, "error": f"{type(e).__name__}: {e}",
+                "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
+    outcomes = flatten(result.summary["outcomes"])
+    nan = [k for k, v in outcomes.items() if isinstance(v, float) and math.isnan(v)]
+    row: dict[str, Any] = {"run_id": run.run_id, "scenario": run.scenario, "seed": run.seed}
+    row.update(run.levers)
+    for k, v in outcomes.items():
+        row[k if k not in row else f"outcome.{k}"] = float("nan") if v is None else v
+    row["nan_outcomes"] = ",".join(nan)
+    ts = result.timeseries
+    ts.insert(0, "run_id", np.int64(run.run_id))
+    return {"run_id": run.run_id, "ok": True, "row": row, "timeseries": ts,
+            "seconds": time.perf_counter() - t0}
+
+
+def run_batch(runs: Sequence[Run], steps: int) -> list[dict[str, Any]]:
+    """Run a batch of runs (one task on a worker); never raises for a failing run."""
+    return [_run_one(r, steps) for r in runs]
+
+
+# --- files ----------------------------------------------------------------------------------
+
+def _atomic_bytes(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _atomic_parquet(path: Path, df: pd.DataFrame) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, engine="pyarrow", index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _json_default(o: Any) -> Any:
+    o2 = _plain(o)
+    if o2 is not o:
+        return o2
+    return str(o)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    _atomic_bytes(path, json.dumps(data, indent=2, default=_json_default).encode())
+
+
+def _read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _part_markers(out: Path) -> list[dict[str, Any]]:
+    parts = out / PARTS
+    if not parts.is_dir():
+        return []
+    markers = []
+    for p in sorted(parts.glob("*.done.json")):
+        try:
+            markers.append(_read_json(p))
+        except (OSError, ValueError):
+            continue  # cannot happen with atomic writes; be safe: treat as not committed
+    return markers
+
+
+def _clean_orphans(out: Path) -> None:
+    """Delete part files whose batch never committed (the process died mid-batch)."""
+    parts = out / PARTS
+    if not parts.is_dir():
+        return
+    committed = {p.name[: -len(".done.json")] for p in parts.glob("*.done.json")}
+    for p in parts.iterdir():
+        stem = p.name.split(".", 1)[0]
+        if p.name.startswith(".") or stem not in committed:
+            p.unlink(missing_ok=True)
+
+
+def _numeric_fix(df: pd.DataFrame) -> pd.DataFrame:
+    """Make column types independent of how runs were split into parts."""
+    for c in df.columns:
+        if df[c].dtype == object:
+            vals = df[c].dropna()
+            if len(vals) and all(isinstance(v, int | float) and not isinstance(v, bool)
+                                 for v in vals):
+                df[c] = pd.to_numeric(df[c])
+    return df
+
+
+def _read_table(out: Path, name: str, kind: str) -> pd.DataFrame | None:
+    """Consolidated table plus committed parts, one source per run, sorted by run id."""
+    frames = []
+    part_ids: set[int] = set()
+    for m in _part_markers(out):
+        if not m.get("ok"):
+            continue
+        p = out / PARTS / f"{m['stem']}.{kind}.parquet"
+        if p.exists():
+            df = pd.read_parquet(p)
+            frames.append(df)
+            part_ids.update(int(x) for x in m["ok"])
+    base = out / name
+    if base.exists():
+        df = pd.read_parquet(base)
+        if part_ids:
+            df = df[~df["run_id"].isin(part_ids)]
+        frames.insert(0, df)
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return None
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    sort = ["run_id", "week"] if kind == "timeseries" and "week" in df.columns else ["run_id"]
+    df = df.sort_values(sort, kind="stable").reset_index(drop=True)
+    return _numeric_fix(df)
+
+
+def _failures(out: Path, ok_ids: set[int]) -> list[dict[str, Any]]:
+    """Failures still standing: the latest failure of each run that never succeeded."""
+    latest: dict[int, dict[str, Any]] = {}
+    base = out / FAILURES
+    if base.exists():
+        for f in _read_json(base):
+            latest[int(f["run_id"])] = f
+    for m in sorted(_part_markers(out), key=lambda m: m.get("written", 0)):
+        for f in m.get("failed", []):
+            latest[int(f["run_id"])] = f
+    return [latest[k] for k in sorted(latest) if k not in ok_ids]
+
+
+def _ok_ids(out: Path) -> set[int]:
+    ids: set[int] = set()
+    base = out / SUMMARIES
+    if base.exists():
+        ids.update(int(x) for x in pd.read_parquet(base, columns=["run_id"])["run_id"])
+    for m in _part_markers(out):
+        ids.update(int(x) for x in m.get("ok", []))
+    return ids
+
+
+# --- the loaded experiment ------------------------------------------------------------------
+
+class Experiment:
+    """A finished (or partly finished) experiment folder.
+
+    Attributes:
+        path: The folder.
+        manifest: The parsed ``manifest.json``.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        mf = self.path / MANIFEST
+        if not mf.is_file():
+            raise UserInputError(f"{self.path}: not an experiment folder (no {MANIFEST})")
+        try:
+            self.manifest: dict[str, Any] = _read_json(mf)
+        except ValueError as e:
+            raise UserInputError(f"{mf}: broken manifest: {e}") from None
+        self._summaries: pd.DataFrame | None = None
+        self._timeseries: pd.DataFrame | None = None
+
+    @property
+    def summaries(self) -> pd.DataFrame:
+        """One row per finished run: run_id, scenario, seed, lever values, outcomes."""
+        if self._summaries is None:
+            df = _read_table(self.path, SUMMARIES, "summaries")
+            self._summaries = df if df is not None else pd.DataFrame(columns=list(KEY_COLUMNS))
+        return self._summaries
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Long form: run_id, week and one column per weekly metric."""
+        if self._timeseries is None:
+            df = _read_table(self.path, TIMESERIES, "timeseries")
+            self._timeseries = df if df is not None else pd.DataFrame(columns=["run_id", "week"])
+        return self._timeseries
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        """Runs that raised: run_id, scenario, seed, levers, error, traceback."""
+        rows = _failures(self.path, set(self.summaries["run_id"].astype(int)))
+        cols = ["run_id", "scenario", "seed", "levers", "error", "traceback"]
+        return pd.DataFrame(rows, columns=cols)
+
+    @property
+    def design(self) -> list[Run]:
+        """The design as :class:`Run` objects."""
+        return [Run(int(d["run_id"]), d["scenario"], d["levers"], int(d["seed"]))
+                for d in self.manifest.get("design", [])]
+
+    @property
+    def status(self) -> str:
+        """``running``, ``interrupted``, ``complete`` or ``complete_with_failures``."""
+        return self.manifest.get("status", "unknown")
+
+    def __repr__(self) -> str:
+        c = self.manifest.get("counts", {})
+        return (f"Experiment({str(self.path)!r}, status={self.status!r}, "
+                f"runs={c.get('total')}, done={c.get('done')}, failed={c.get('failed')})")
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Open an experiment folder written by :func:`run_experiment`.
+
+    Args:
+        path: The experiment folder.
+
+    Returns:
+        An :class:`Experiment` with ``.summaries``, ``.timeseries``, ``.manifest`` and
+        ``.failures`` (pandas DataFrames read lazily).
+
+    Raises:
+        UserInputError: The folder holds no experiment.
+    """
+    return Experiment(path)
+
+
+# --- executors ------------------------------------------------------------------------------
+
+def _check_workers(workers: Any) -> int | None:
+    if workers is None:
+        return None
+    if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
+        raise UserInputError(f"workers must be a whole number of at least 1, got {workers!r}")
+    return int(workers)
+
+
+class _Serial:
+    """A tiny in-process stand-in for a concurrent.futures executor."""
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        f: Future = Future()
+        try:
+            f.set_result(fn(*args))
+        except BaseException as e:  # noqa: B036 - hand the error to the future, like executors
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            f.set_exception(e)
+        return f
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """Nothing to shut down."""
+
+
+def _open_dask(workers: int | None, scheduler: str | None):
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UserInputError("the dask executor needs dask.distributed: "
+                             "pip install 'aiscale-sim[dask]'") from None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s",
+                            set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise UserInputError(f"cannot reach the Dask scheduler at {scheduler} within "
+                                 f"{SCHEDULER_TIMEOUT_S} s: {e}") from None
+        return client, None
+    n = workers or os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=40)
+    client = Client(cluster, set_as_default=False)
+    return client, cluster
+
+
+def _mp_context():
+    """Worker start method: a fork server that imports the package once, else spawn."""
+    import multiprocessing
+
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["aiscale_sim.runner"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _batch_size(n_runs: int, workers: int) -> int:
+    """A few runs per task: enough tasks to balance load, few enough to amortise overhead."""
+    return max(1, min(16, n_runs // (workers * 4) or 1))
+
+
+# --- the runner -----------------------------------------------------------------------------
+
+def _resolve_steps(steps: Any) -> int:
+    if steps is None:
+        return HORIZON_WEEKS
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or not (
+            1 <= steps <= MAX_STEPS):
+        raise UserInputError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
+    return int(steps)
+
+
+def _check_design(design: Sequence[Run]) -> None:
+    if not design:
+        raise UserInputError("the design has no runs")
+    ids = [r.run_id for r in design]
+    if len(set(ids)) != len(ids):
+        raise UserInputError("run ids in the design must be unique")
+    for r in design:
+        if not isinstance(r, Run):
+            raise UserInputError(f"a design is a list of Run, got {type(r).__name__}")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _new_manifest(design: Sequence[Run], steps: int, fingerprint: str,
+                  metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    varied = [lv.name for lv in LEVERS
+              if len({json.dumps(r.levers[lv.name]) for r in design}) > 1]
+    meta = dict(metadata or {})
+    master = meta.pop("master_seed", getattr(design, "master_seed", None))
+    return {
+        "format": FORMAT_VERSION,
+        "kind": getattr(design, "kind", "custom"),
+        "design_hash": fingerprint,
+        "package_version": package_version(),
+        "master_seed": master,
+        "steps": steps,
+        "created": _now(),
+        "updated": _now(),
+        "status": "running",
+        "counts": {"total": len(design), "done": 0, "failed": 0, "nan": 0},
+        "levers": [lv.name for lv in LEVERS],
+        "levers_varied": varied,
+        "scenarios": list(dict.fromkeys(r.scenario for r in design)),
+        "design_info": getattr(design, "info", {}),
+        "metadata": meta,
+        "failures": [],
+        "design": [r.as_dict() for r in design],
+    }
+
+
+def _open_folder(out: Path, design: Sequence[Run], steps: int,
+                 metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    fingerprint = design_hash(design, steps)
+    mf = out / MANIFEST
+    if mf.exists():
+        try:
+            manifest = _read_json(mf)
+        except ValueError as e:
+            raise UserInputError(f"{mf}: broken manifest ({e}); "
+                                 "delete the folder or choose another") from None
+        if manifest.get("design_hash") != fingerprint:
+            total = manifest.get("counts", {}).get("total", "?")
+            raise UserInputError(
+                f"{out} already holds a different experiment ({total} runs, "
+                f"{manifest.get('steps', '?')} weeks); "
+                "use another output folder, or delete this one to start over")
+        return manifest
+    if out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
+        raise UserInputError(f"{out} exists and is not an experiment folder; "
+                             "choose an empty or new output folder")
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = _new_manifest(design, steps, fingerprint, metadata)
+    _write_json(mf, manifest)
+    return manifest
+
+
+def _write_batch(out: Path, results: list[dict[str, Any]], by_id: Mapping[int, Run]) -> dict:
+    parts = out / PARTS
+    parts.mkdir(exist_ok=True)
+    ids = sorted(r["run_id"] for r in results)
+    stem = f"b{ids[0]:09d}-{uuid.uuid4().hex[:10]}"
+    ok = [r for r in results if r["ok"]]
+    failed = []
+    for r in results:
+        if not r["ok"]:
+            run = by_id[r["run_id"]]
+            failed.append({**run.as_dict(), "error": r["error"], "traceback": r["traceback"]})
+    if ok:
+        ok.sort(key=lambda r: r["run_id"])
+        _atomic_parquet(parts / f"{stem}.timeseries.parquet",
+                        pd.concat([r["timeseries"] for r in ok], ignore_index=True))
+        _atomic_parquet(parts / f"{stem}.summaries.parquet",
+                        pd.DataFrame([r["row"] for r in ok]))
+    nan = [r["run_id"] for r in ok if r["row"].get("nan_outcomes")]
+    marker = {"stem": stem, "ok": [r["run_id"] for r in ok], "failed": failed, "nan": nan,
+              "written": time.time()}
+    _write_json(parts / f"{stem}.done.json", marker)  # commits the batch
+    return marker
+
+
+def _consolidate(out: Path, manifest: dict[str, Any], status_if_done: bool = True) -> None:
+    summaries = _read_table(out, SUMMARIES, "summaries")
+    ok_ids = set() if summaries is None else set(summaries["run_id"].astype(int))
+    failures = _failures(out, ok_ids)
+    timeseries = _read_table(out, TIMESERIES, "timeseries")
+    if summaries is not None:
+        _atomic_parquet(out / SUMMARIES, summaries)
+    if timeseries is not None:
+        _atomic_parquet(out / TIMESERIES, timeseries)
+    _write_json(out / FAILURES, failures)
+    shutil.rmtree(out / PARTS, ignore_errors=True)
+    total = manifest["counts"]["total"]
+    n_nan = 0 if summaries is None else int((summaries["nan_outcomes"].fillna("") != "").sum())
+    manifest["counts"] = {"total": total, "done": len(ok_ids), "failed": len(failures),
+                          "nan": n_nan}
+    manifest["failures"] = [{k: f[k] for k in ("run_id", "scenario", "seed", "error")}
+                            for f in failures]
+    if summaries is not None and n_nan:
+        manifest["nan_runs"] = [int(x) for x in
+                                summaries.loc[summaries["nan_outcomes"] != "", "run_id"]]
+    if status_if_done:
+        manifest["status"] = "complete" if not failures else "complete_with_failures"
+    manifest["updated"] = _now()
+    _write_json(out / MANIFEST, manifest)
+
+
+def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | None = None,
+                   executor: str = "processes", workers: int | None = None,
+                   scheduler: str | None = None, progress: bool = True,
+                   metadata: Mapping[str, Any] | None = None) -> Experiment:
+    """Run a design into an experiment folder, resuming whatever is already there.
+
+    Args:
+        design: The runs (see :func:`design_from_scenarios`, :func:`design_from_grid`,
+            :func:`design_from_matrix`).
+        out_dir: Experiment folder; created if missing. If it already holds this design, only
+            the runs not yet finished are run.
+        steps: Weeks per run (default 260).
+        executor: ``serial``, ``processes`` or ``dask``.
+        workers: Worker processes (default: every core). For ``dask`` with ``scheduler``, the
+            cluster's own workers are used and this is ignored.
+        scheduler: Address of a running Dask scheduler (``tcp://host:8786``); implies dask.
+        progress: Show a progress bar on a terminal.
+        metadata: Extra JSON-able data stored in the manifest (e.g. the experiment file).
+
+    Returns:
+        The loaded :class:`Experiment`; failed runs are in ``.failures``.
+
+    Raises:
+        UserInputError: Bad executor, workers or steps, an empty design, an unreachable
+            scheduler, or a folder that holds a different experiment.
+        KeyboardInterrupt: On Ctrl-C, after recording what finished (run again to resume).
+    """
+    if scheduler and executor != "dask":
+        if executor in EXECUTORS and executor != "processes":
+            raise UserInputError("--scheduler needs the dask executor")
+        executor = "dask" if executor == "processes" else executor
+    if executor not in EXECUTORS:
+        raise UserInputError(f"unknown executor '{executor}'; choose one of "
+                             f"{', '.join(EXECUTORS)}")
+    workers = _check_workers(workers)
+    steps = _resolve_steps(steps)
+    design = design if isinstance(design, list) else list(design)
+    _check_design(design)
+    out = Path(out_dir)
+    manifest = _open_folder(out, design, steps, metadata)
+    _clean_orphans(out)
+    done = _ok_ids(out)
+    todo = [r for r in design if r.run_id not in done]
+    by_id = {r.run_id: r for r in design}
+
+    n_failed = 0
+    if todo:
+        client = cluster = None
+        if executor == "serial":
+            pool: Any = _Serial()
+            n_workers = 1
+        elif executor == "processes":
+            from concurrent.futures import ProcessPoolExecutor
+
+            n_workers = min(workers or os.cpu_count() or 1, len(todo))
+            pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=_mp_context())
+        else:
+            client, cluster = _open_dask(workers, scheduler)
+            n_workers = max(1, len(client.scheduler_info().get("workers", {}))
+                            or workers or 1)
+            pool = client.get_executor(pure=False)
+        size = _batch_size(len(todo), n_workers)
+        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+        manifest.update(status="running", updated=_now(), executor=executor,
+                        workers=n_workers)
+        _write_json(out / MANIFEST, manifest)
+
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(design), initial=len(done), unit="run", desc="runs",
+                   disable=None if progress else True, file=sys.stderr, dynamic_ncols=True)
+        pending: set = set()
+        clean = False
+        def record(results):
+            nonlocal n_failed
+            marker = _write_batch(out, results, by_id)
+            n_failed += len(marker["failed"])
+            bar.update(len(results))
+            bar.set_postfix(failed=n_failed, refresh=False)
+
+        try:
+            if executor == "serial":
+                for b in batches:
+                    record(run_batch(b, steps))
+            else:
+                queue = iter(batches)
+                for b in itertools.islice(queue, max(2 * n_workers, 4)):
+                    pending.add(pool.submit(run_batch, b, steps))
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        record(fut.result())
+                        for b in itertools.islice(queue, 1):
+                            pending.add(pool.submit(run_batch, b, steps))
+            clean = True
+        except BaseException:
+            for f in pending:
+                f.cancel()
+            manifest.update(status="interrupted", updated=_now())
+            _write_json(out / MANIFEST, manifest)
+            raise
+        finally:
+            bar.close()
+            if client is None:
+                pool.shutdown(wait=clean, cancel_futures=not clean)
+            else:
+                pool.shutdown(wait=False)
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+    _consolidate(out, manifest)
+    return Experiment(out)

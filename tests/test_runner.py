@@ -1,0 +1,217 @@
+"""The experiment runner: designs, seeds, executors, resume, failures."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import aiscale_sim.runner as runner
+from aiscale_sim import load_experiment
+from aiscale_sim.errors import UserInputError
+from aiscale_sim.runner import (
+    Run,
+    design_from_grid,
+    design_from_matrix,
+    design_from_scenarios,
+    run_experiment,
+)
+
+TINY = {"employees": 300, "business_units": 3}
+STEPS = 30
+
+
+def tiny_design(n_seeds=3, master=7):
+    return design_from_scenarios([TINY, {**TINY, "training_hours": 20.0}], n_seeds, master)
+
+
+def test_seeds_are_common_across_scenarios_and_reproducible():
+    d = tiny_design()
+    assert [r.run_id for r in d] == list(range(6))
+    assert [r.seed for r in d[:3]] == [r.seed for r in d[3:]]
+    assert len({r.seed for r in d[:3]}) == 3
+    assert [r.seed for r in tiny_design()] == [r.seed for r in d]
+    assert [r.seed for r in tiny_design(master=8)] != [r.seed for r in d]
+    assert d.master_seed == 7
+
+
+def test_grid_and_matrix_designs():
+    g = design_from_grid(TINY, {"training_hours": [0, 10], "centralisation": [0.0, 1.0]}, 2, 1)
+    assert len(g) == 8 and [r.run_id for r in g] == list(range(8))
+    assert {r.levers["training_hours"] for r in g} == {0.0, 10.0}
+    assert g[0].seed == g[2].seed  # common seeds across points
+    m = design_from_matrix(TINY, ["training_hours", "purgatory_timeout"],
+                           np.array([[1.0, 10.4], [2.0, 20.6]]), 2, 1)
+    assert [r.run_id for r in m] == [0, 1, 2, 3]
+    assert m[0].seed == m[2].seed and m[0].seed != m[1].seed
+    assert m[3].levers["purgatory_timeout"] == 21
+    with pytest.raises(UserInputError, match="unknown lever"):
+        design_from_grid(TINY, {"trainin_hours": [1]}, 1, 1)
+    with pytest.raises(UserInputError, match="out of bounds"):
+        design_from_grid(TINY, {"training_hours": [999]}, 1, 1)
+
+
+def test_serial_processes_and_dask_give_equal_results(tmp_path):
+    from dask.distributed import Client, LocalCluster
+
+    d = tiny_design()
+    serial = run_experiment(d, tmp_path / "s", steps=STEPS, executor="serial", progress=False)
+    procs = run_experiment(d, tmp_path / "p", steps=STEPS, executor="processes", workers=2,
+                           progress=False)
+    # An in-process LocalCluster (threads) keeps the test quick and exercises --scheduler.
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        assert client.scheduler_info()["workers"]
+        dsk = run_experiment(d, tmp_path / "d", steps=STEPS, executor="dask",
+                             scheduler=cluster.scheduler_address, progress=False)
+    assert len(serial.summaries) == 6
+    assert serial.manifest["status"] == "complete"
+    pd.testing.assert_frame_equal(serial.summaries, procs.summaries)
+    pd.testing.assert_frame_equal(serial.summaries, dsk.summaries)
+    pd.testing.assert_frame_equal(serial.timeseries, procs.timeseries)
+    pd.testing.assert_frame_equal(serial.timeseries, dsk.timeseries)
+    s = serial.summaries
+    assert list(s.columns[:3]) == ["run_id", "scenario", "seed"]
+    assert "purgatory_by_reason.infrastructure" in s.columns
+    assert "training_hours" in s.columns
+    assert list(s["seed"]) == [r.seed for r in d]
+    ts = serial.timeseries
+    assert set(ts["run_id"]) == set(range(6))
+    assert (ts.groupby("run_id")["week"].max() == STEPS).all()
+
+
+def test_results_equal_direct_simulate(tmp_path):
+    from aiscale_sim import simulate
+
+    d = tiny_design(n_seeds=1)
+    exp = run_experiment(d, tmp_path / "e", steps=STEPS, executor="serial", progress=False)
+    direct = simulate(d[1].levers, seed=d[1].seed, steps=STEPS)
+    row = exp.summaries.set_index("run_id").loc[1]
+    assert row["adoption_share"] == direct.outcomes["adoption_share"]
+    assert row["cumulative_cost"] == direct.outcomes["cumulative_cost"]
+
+
+def test_failing_run_is_recorded_and_others_finish(tmp_path, monkeypatch):
+    real = runner.simulate
+
+    def flaky(levers, *, seed, steps):
+        if seed == d[1].seed and levers["training_hours"] == 20.0:
+            raise RuntimeError("boom")
+        return real(levers, seed=seed, steps=steps)
+
+    d = tiny_design()
+    monkeypatch.setattr(runner, "simulate", flaky)
+    exp = run_experiment(d, tmp_path / "e", steps=STEPS, executor="serial", progress=False)
+    assert exp.manifest["status"] == "complete_with_failures"
+    assert exp.manifest["counts"] == {"total": 6, "done": 5, "failed": 1, "nan": 0}
+    assert sorted(exp.summaries["run_id"]) == [0, 1, 2, 3, 5]
+    f = exp.failures
+    assert list(f["run_id"]) == [4]
+    assert "boom" in f["error"][0] and "RuntimeError" in f["traceback"][0]
+    assert f["seed"][0] == d[4].seed and f["levers"][0]["training_hours"] == 20.0
+    # Resuming retries the failed run only; now it succeeds.
+    monkeypatch.setattr(runner, "simulate", real)
+    exp2 = run_experiment(d, tmp_path / "e", steps=STEPS, executor="serial", progress=False)
+    assert exp2.manifest["status"] == "complete"
+    assert sorted(exp2.summaries["run_id"]) == list(range(6))
+    assert exp2.failures.empty
+
+
+def test_resume_after_partial_run_and_different_design_is_refused(tmp_path, monkeypatch):
+    d = tiny_design()
+    full = run_experiment(d, tmp_path / "full", steps=STEPS, executor="serial", progress=False)
+    calls = []
+    real = runner.run_batch
+
+    def interrupt_after_two(runs, steps):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(runs, steps)
+
+    monkeypatch.setattr(runner, "run_batch", interrupt_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(d, tmp_path / "part", steps=STEPS, executor="serial", progress=False)
+    assert load_experiment(tmp_path / "part").status == "interrupted"
+    assert len(load_experiment(tmp_path / "part").summaries) == 2
+    monkeypatch.setattr(runner, "run_batch", real)
+    resumed = run_experiment(d, tmp_path / "part", steps=STEPS, executor="serial",
+                             progress=False)
+    pd.testing.assert_frame_equal(full.summaries, resumed.summaries)
+    pd.testing.assert_frame_equal(full.timeseries, resumed.timeseries)
+    with pytest.raises(UserInputError, match="different experiment"):
+        run_experiment(tiny_design(master=99), tmp_path / "part", steps=STEPS,
+                       executor="serial", progress=False)
+    with pytest.raises(UserInputError, match="different experiment"):
+        run_experiment(d, tmp_path / "part", steps=STEPS + 1, executor="serial",
+                       progress=False)
+
+
+def test_bad_arguments(tmp_path):
+    d = tiny_design(n_seeds=1)
+    with pytest.raises(UserInputError, match="unknown executor"):
+        run_experiment(d, tmp_path / "x", executor="gpu")
+    with pytest.raises(UserInputError, match="workers"):
+        run_experiment(d, tmp_path / "x", workers=0)
+    with pytest.raises(UserInputError, match="no runs"):
+        run_experiment([], tmp_path / "x")
+    with pytest.raises(UserInputError, match="unique"):
+        run_experiment([Run(0, "a", d[0].levers, 1), Run(0, "a", d[0].levers, 2)],
+                       tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+
+
+def test_unreachable_scheduler_fails_fast(tmp_path):
+    t0 = time.monotonic()
+    with pytest.raises(UserInputError, match="127.0.0.1:9"):
+        run_experiment(tiny_design(n_seeds=1), tmp_path / "x", executor="dask",
+                       scheduler="tcp://127.0.0.1:9", steps=STEPS, progress=False)
+    assert time.monotonic() - t0 < 30
+
+
+SCRIPT = textwrap.dedent("""
+    import sys
+    from aiscale_sim.runner import design_from_grid, run_experiment
+
+    if __name__ == "__main__":
+        d = design_from_grid({"employees": 300, "business_units": 3},
+                             {"training_hours": [0.0, 5.0, 10.0, 20.0, 30.0]}, 4, 3)
+        run_experiment(d, sys.argv[1], steps=40, executor="processes", workers=2,
+                       progress=False)
+""")
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume_equals_uninterrupted(tmp_path):
+    script = tmp_path / "exp.py"
+    script.write_text(SCRIPT)
+    out = tmp_path / "killed"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen([sys.executable, str(script), str(out)], env=env,
+                            start_new_session=True)
+    parts = out / "parts"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if parts.is_dir() and len(list(parts.glob("*.done.json"))) >= 2:
+            break
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = load_experiment(out)
+    assert partial.status == "running"
+    assert 0 < len(partial.summaries) < 20
+    subprocess.run([sys.executable, str(script), str(out)], env=env, check=True)
+    subprocess.run([sys.executable, str(script), str(tmp_path / "clean")], env=env, check=True)
+    a, b = load_experiment(out), load_experiment(tmp_path / "clean")
+    assert a.status == "complete"
+    assert not (out / "parts").exists()
+    pd.testing.assert_frame_equal(a.summaries, b.summaries)
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
