@@ -10,6 +10,10 @@ Format::
 
 ``extends`` is resolved relative to the file that names it. Bare names (``coe``) are looked up
 in the scenarios shipped with the package.
+
+An optional ``[budget]`` table states a total annual AI budget and its split; it is turned into
+the six spend levers (see :mod:`aiscale_sim.budget`) so strategies can be compared at equal
+cost. A budget is inherited through ``extends`` unless the file states its own.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.levers import LEVERS_BY_NAME, suggest, unknown_lever_error, validate_levers
 
-ALLOWED_KEYS = ("name", "description", "extends", "levers")
+ALLOWED_KEYS = ("name", "description", "extends", "levers", "budget")
 DEFAULT_SCENARIO = "baseline"
 
 
@@ -49,6 +53,7 @@ class Scenario:
     description: str = ""
     path: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
+    budget: dict[str, Any] | None = None
 
 
 def resolve_path(ref: str | Path, relative_to: Path | None = None) -> Path:
@@ -91,6 +96,8 @@ def _read(path: Path) -> dict[str, Any]:
             )
     if "levers" in data and not isinstance(data["levers"], dict):
         raise UserInputError(f"{path}: 'levers' must be a table ([levers])")
+    if "budget" in data and not isinstance(data["budget"], dict):
+        raise UserInputError(f"{path}: 'budget' must be a table ([budget])")
     for key in ("name", "description", "extends"):
         if key in data and not isinstance(data[key], str):
             raise UserInputError(f"{path}: '{key}' must be a string")
@@ -130,7 +137,29 @@ def load_scenario(ref: str | Path | None = None) -> Scenario:
     values = {}
     for k, (v, src) in raw.items():
         values[k] = LEVERS_BY_NAME[k].validate(v, src)
+    budget, budget_src = _budget(path, ())
+    if budget is not None:
+        from aiscale_sim.budget import SHARE_LEVERS, levers_from_budget, validate_budget
+
+        clash = [k for k in data.get("levers", {}) if k in SHARE_LEVERS.values()]
+        if clash and budget_src == path:
+            raise UserInputError(
+                f"{path}: {', '.join(clash)} set both in [levers] and by [budget]; "
+                "remove it from [levers] (the budget decides spend levers)")
+        sized = validate_levers(values, str(path))
+        budget = validate_budget(budget, str(budget_src))
+        values.update(levers_from_budget(budget, sized, str(budget_src)))
     levers = validate_levers(values, str(path))
     return Scenario(name=data.get("name", path.stem), levers=levers,
                     description=data.get("description", "").strip(), path=str(path),
-                    overrides=values)
+                    overrides=values, budget=budget)
+
+
+def _budget(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any] | None, Path | None]:
+    """The ``[budget]`` table of a scenario file, or of the nearest file it extends."""
+    data = _read(path)
+    if "budget" in data:
+        return data["budget"], path
+    if "extends" in data and path not in chain:
+        return _budget(resolve_path(data["extends"], relative_to=path.parent), (*chain, path))
+    return None, None

@@ -1,0 +1,143 @@
+"""``aiscale compare``: strategies side by side, with common random numbers, for leaders.
+
+Every strategy runs with the same seeds (the i-th seed is shared), so the difference between
+two strategies on one seed is a paired difference: the same enterprise, the same luck, a
+different strategy. Scenario files with a ``[budget]`` table cost the same by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aiscale_sim.runner import Experiment, design_from_scenarios, run_experiment
+
+#: Outcomes in the comparison: (column, label, higher is better).
+OUTCOMES: tuple[tuple[str, str, bool], ...] = (
+    ("adoption_share", "employees using AI regularly", True),
+    ("pilot_to_production_rate", "pilot-to-production rate", True),
+    ("use_cases_in_production", "use cases in production", True),
+    ("pilots_in_purgatory", "pilots stuck in purgatory", False),
+    ("median_time_to_production_weeks", "median weeks to production", False),
+    ("cumulative_value", "value realised ($M)", True),
+    ("cumulative_cost", "cost ($M)", False),
+    ("roi", "ROI", True),
+)
+
+
+def _q(x: pd.Series, q: float) -> float:
+    x = x.dropna()
+    return float(x.quantile(q)) if len(x) else float("nan")
+
+
+def compare_table(summaries: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFrame:
+    """Per strategy and outcome: mean and 90% interval; paired difference from the first.
+
+    Args:
+        summaries: The experiment's summaries (one row per run).
+        strategies: Strategy (scenario) names, the first being the reference.
+
+    Returns:
+        One row per (strategy, outcome): ``mean``, ``p05``, ``p95``, ``n``, ``diff_mean``,
+        ``diff_p05``, ``diff_p95`` (paired, per seed), ``share_better`` (share of paired seeds
+        where the strategy beats the reference) and ``higher_is_better``.
+    """
+    rows = []
+    ref = summaries[summaries["scenario"] == strategies[0]].set_index("seed")
+    for name in strategies:
+        sub = summaries[summaries["scenario"] == name].set_index("seed")
+        for col, label, higher in OUTCOMES:
+            if col not in sub.columns:
+                continue
+            x = sub[col].astype(float)
+            d = (x - ref[col].astype(float).reindex(x.index)).dropna()
+            better = (d > 0) if higher else (d < 0)
+            rows.append({
+                "strategy": name, "outcome": col, "label": label,
+                "mean": float(x.mean()), "p05": _q(x, 0.05), "p95": _q(x, 0.95),
+                "n": int(x.notna().sum()),
+                "diff_mean": float(d.mean()) if len(d) else float("nan"),
+                "diff_p05": _q(d, 0.05), "diff_p95": _q(d, 0.95),
+                "share_better": float(better.mean()) if len(d) and name != strategies[0]
+                else float("nan"),
+                "higher_is_better": higher,
+            })
+    return pd.DataFrame(rows)
+
+
+def verdict(table: pd.DataFrame, strategies: Sequence[str]) -> list[str]:
+    """Plain-language sentences: which strategy wins on which outcome, and how sure we are."""
+    lines = []
+    for col, label, higher in OUTCOMES:
+        t = table[table["outcome"] == col].dropna(subset=["mean"])
+        if t.empty:
+            continue
+        best = t.sort_values("mean", ascending=not higher).iloc[0]
+        name = best["strategy"]
+        if name == strategies[0]:
+            others = t[t["strategy"] != name]
+            if others.empty:
+                continue
+            # how often the reference beats the runner-up, from the paired differences
+            runner = others.sort_values("mean", ascending=not higher).iloc[0]
+            sure = 1.0 - runner["share_better"] if not np.isnan(runner["share_better"]) else None
+        else:
+            sure = best["share_better"]
+        how = ("" if sure is None or np.isnan(sure) else
+               f" It beats {strategies[0] if name != strategies[0] else 'the runner-up'}"
+               f" on {sure:.0%} of the paired seeds")
+        conf = ("" if sure is None or np.isnan(sure) else
+                " (clear)." if sure >= 0.9 else " (likely)." if sure >= 0.7 else
+                " (uncertain: luck matters as much as strategy).")
+        lines.append(f"{label[0].upper() + label[1:]}: {name} is best "
+                     f"(mean {_fmt(best['mean'], col)}).{how}{conf if how else ''}")
+    return lines
+
+
+def _fmt(v: float, col: str) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "n/a"
+    if col in ("adoption_share", "pilot_to_production_rate", "roi"):
+        return f"{v:.0%}"
+    if col in ("cumulative_value", "cumulative_cost"):
+        return f"${v:,.1f}M"
+    return f"{v:,.1f}"
+
+
+def run_compare(scenarios: Sequence[Any], out_dir: str | Path, *, n_seeds: int = 10,
+                master_seed: int = 0, steps: int | None = None, executor: str = "processes",
+                workers: int | None = None, scheduler: str | None = None,
+                progress: bool = True) -> tuple[Experiment, pd.DataFrame, Path]:
+    """Run (or resume) the comparison and write comparison.csv, plots and report.html.
+
+    Args:
+        scenarios: Strategy scenario names or paths; the first is the reference.
+        out_dir: Experiment folder.
+        n_seeds: Seeds per strategy (shared across strategies).
+        master_seed: Master seed.
+        steps: Weeks per run (default 260).
+        executor: ``serial``, ``processes`` or ``dask``.
+        workers: Worker processes.
+        scheduler: Dask scheduler address.
+        progress: Show a progress bar.
+
+    Returns:
+        The experiment, the comparison table and the report path.
+    """
+    from aiscale_sim.report import write_report
+
+    design = design_from_scenarios(list(scenarios), n_seeds, master_seed)
+    names = design.info["scenarios"]
+    out = Path(out_dir)
+    exp = run_experiment(design, out, steps=steps, executor=executor, workers=workers,
+                         scheduler=scheduler, progress=progress,
+                         metadata={"command": "compare", "strategies": names,
+                                   "seeds": n_seeds})
+    table = compare_table(exp.summaries, names)
+    table.to_csv(out / "comparison.csv", index=False)
+    report = write_report(exp, table, names, verdict(table, names))
+    return exp, table, report
