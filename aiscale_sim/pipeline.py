@@ -160,6 +160,9 @@ def choose_team(model: EnterpriseModel, uc: UseCase) -> AITeam:
     """Give a pilot to the unit's embedded team or the CoE, in proportion to their capacity."""
     embedded = model.embedded_team(uc.unit)
     coe = model.coe
+    if coe is None and embedded is None:
+        # Fewer AI staff than units and no CoE: borrow the least-loaded team of another unit.
+        return min(model.teams, key=lambda t: (t.maintenance_load / max(t.capacity, 1e-9)))
     if coe is None:
         return embedded
     if embedded is None:
