@@ -209,6 +209,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("aiscale: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `aiscale run | head`: the reader left, which is fine
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def overview_figure(result: SimulationResult):
     ts = result.timeseries
     out = result.outcomes
     years = ts["week"] / 52.0
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), constrained_layout=True)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 5.2), constrained_layout=True)
 
     ax = axes[0]
     ax.plot(years, ts["adoption_share"], color="black", lw=2.2, label="all employees")
@@ -41,31 +41,38 @@ def overview_figure(result: SimulationResult):
     ax.plot(years, ts["adoption_frontline"], color="#DD8452", lw=1.4, label="frontline")
     ax.axhline(0.5, color="grey", ls=":", lw=1)
     ax.set(title="Employees using AI regularly", xlabel="years", ylabel="share", ylim=(0, 1))
-    ax.legend(loc="upper left", frameon=False)
 
     ax = axes[1]
     for col, label, colour in FUNNEL:
-        ax.plot(years, ts[col], label=label, color=colour, lw=1.8)
+        ax.step(years, ts[col], where="post", label=label, color=colour, lw=1.8)
     ax.set(title=f"Pilot funnel ({out['pilots_launched']} pilots launched)", xlabel="years",
            ylabel="use cases")
-    ax.legend(loc="upper left", frameon=False)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
 
     ax = axes[2]
-    entries = out["purgatory_entries_by_reason"]
-    abandoned = out["abandoned_by_reason"]
     reasons = ["technical", "infrastructure", "commitment", "governance"]
-    stuck = [0, *[entries[r] for r in reasons[1:]]]
-    lost = [abandoned[r] for r in reasons]
-    y = range(len(reasons))
-    ax.barh(y, stuck, color=[REASON_COLOURS[r] for r in reasons], alpha=0.45,
-            label="entered purgatory")
-    ax.barh(y, lost, color=[REASON_COLOURS[r] for r in reasons], label="abandoned")
-    ax.set_yticks(list(y), reasons)
+    groups = (
+        ("entered purgatory", [0, *[out["purgatory_entries_by_reason"][r] for r in reasons[1:]]],
+         0.35),
+        ("abandoned", [out["abandoned_by_reason"][r] for r in reasons], 1.0),
+        ("stuck at the end", [0, *[out["purgatory_by_reason"][r] for r in reasons[1:]]], 0.65),
+    )
+    height = 0.26
+    for k, (label, values, alpha) in enumerate(groups):
+        ys = [i + (k - 1) * height for i in range(len(reasons))]
+        ax.barh(ys, values, height=height, color=[REASON_COLOURS[r] for r in reasons],
+                alpha=alpha, edgecolor="black", linewidth=0.4, label=label)
+    ax.set_yticks(range(len(reasons)), reasons)
     ax.invert_yaxis()
+    ax.xaxis.get_major_locator().set_params(integer=True)
     rate = out["pilot_to_production_rate"]
     rate_s = "n/a" if rate is None else f"{rate:.0%}"
     ax.set(title=f"Why pilots stall (pilot-to-production {rate_s})", xlabel="pilots")
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False,
+              fontsize=9)
+    ax = axes[0]
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False)
 
     fig.suptitle(f"aiscale-sim: scenario '{result.summary['scenario']}', seed "
                  f"{result.summary['seed']}, {result.summary['steps']} weeks", fontsize=11)
