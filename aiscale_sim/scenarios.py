@@ -18,13 +18,13 @@ cost. A budget is inherited through ``extends`` unless the file states its own.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.levers import LEVERS_BY_NAME, suggest, unknown_lever_error, validate_levers
+from aiscale_sim.tomlfile import read_toml
 
 ALLOWED_KEYS = ("name", "description", "extends", "levers", "budget")
 DEFAULT_SCENARIO = "baseline"
@@ -78,30 +78,13 @@ def resolve_path(ref: str | Path, relative_to: Path | None = None) -> Path:
     )
 
 
+def _lever_hint(key: str) -> str:
+    return " (lever values go under a [levers] table)" if key in LEVERS_BY_NAME else ""
+
+
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise UserInputError(f"{path}: broken TOML: {e}") from None
-    except OSError as e:
-        raise UserInputError(f"{path}: cannot read: {e.strerror}") from None
-    for key in data:
-        if key not in ALLOWED_KEYS:
-            hint = suggest(key, ALLOWED_KEYS)
-            if key in LEVERS_BY_NAME:
-                hint = " (lever values go under a [levers] table)"
-            raise UserInputError(
-                f"{path}: unknown key '{key}'{hint}; allowed keys: {', '.join(ALLOWED_KEYS)}"
-            )
-    if "levers" in data and not isinstance(data["levers"], dict):
-        raise UserInputError(f"{path}: 'levers' must be a table ([levers])")
-    if "budget" in data and not isinstance(data["budget"], dict):
-        raise UserInputError(f"{path}: 'budget' must be a table ([budget])")
-    for key in ("name", "description", "extends"):
-        if key in data and not isinstance(data[key], str):
-            raise UserInputError(f"{path}: '{key}' must be a string")
-    return data
+    return read_toml(path, what="scenario", allowed=ALLOWED_KEYS, tables=("levers", "budget"),
+                     strings=("name", "description", "extends"), hint=_lever_hint)
 
 
 def _raw_levers(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:

@@ -17,17 +17,17 @@ Format::
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from aiscale_sim.errors import UserInputError
-from aiscale_sim.levers import LEVERS_BY_NAME, suggest, unknown_lever_error
+from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error
 from aiscale_sim.runner import Experiment, design_from_grid, run_experiment
 from aiscale_sim.scenarios import resolve_path
 from aiscale_sim.simulate import resolve
+from aiscale_sim.tomlfile import read_toml
 
 ALLOWED = ("name", "description", "scenario", "seeds", "master_seed", "steps", "set", "levers")
 
@@ -86,22 +86,7 @@ def load_sweep(path: str | Path) -> dict[str, Any]:
         UserInputError: Missing or broken file, unknown key or lever, bad values.
     """
     p = Path(path)
-    try:
-        with open(p, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise UserInputError(f"experiment file '{p}' not found") from None
-    except tomllib.TOMLDecodeError as e:
-        raise UserInputError(f"{p}: broken TOML: {e}") from None
-    except OSError as e:
-        raise UserInputError(f"{p}: cannot read: {e.strerror}") from None
-    for key in data:
-        if key not in ALLOWED:
-            raise UserInputError(f"{p}: unknown key '{key}'{suggest(key, ALLOWED)}; "
-                                 f"allowed keys: {', '.join(ALLOWED)}")
-    for key in ("set", "levers"):
-        if key in data and not isinstance(data[key], dict):
-            raise UserInputError(f"{p}: '{key}' must be a table ([{key}])")
+    data = read_toml(p, what="experiment", allowed=ALLOWED, tables=("set", "levers"))
     if not data.get("levers"):
         raise UserInputError(f"{p}: name the levers to sweep in a [levers] table")
     base_ref = data.get("scenario", "baseline")
