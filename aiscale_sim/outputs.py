@@ -276,6 +276,7 @@ def summary_outcomes(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict:
         "adoption_managers": _clean(adoption_managers(model)),
         "time_to_50pct_adoption_weeks": time_to_share(
             timeseries["adoption_share"], timeseries["week"], 0.5),
+        "adopter_categories": adopter_categories(model),
         "data_work_share": _clean(c["data_person_weeks"] / c["pilot_person_weeks"]
                                   if c["pilot_person_weeks"] else float("nan")),
         "mean_anxiety": mean_anxiety(model),

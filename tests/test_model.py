@@ -463,3 +463,13 @@ def test_adoption_by_unit_and_role_from_python_api():
     assert len(by_unit) == SMALL["business_units"]
     assert {"frontline", "manager", "executive"} <= set(by_role.index)
     assert ((by_unit >= 0) & (by_unit <= 1)).all()
+
+
+def test_adopter_categories_follow_rogers_cut_points():
+    r = simulate("baseline", seed=1, steps=260)
+    cats = r.outcomes["adopter_categories"]
+    assert list(cats) == ["innovators", "early_adopters", "early_majority", "late_majority",
+                          "laggards"]
+    assert sum(cats.values()) == pytest.approx(1.0)
+    # Mean +- sd cut points on a roughly bell-shaped adoption-time distribution.
+    assert cats["innovators"] < 0.1 and 0.2 < cats["early_majority"] < 0.5
