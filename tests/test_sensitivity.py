@@ -1,0 +1,223 @@
+"""Sensitivity harness: known answers (Ishigami), noise share, time-resolved indices, bad input."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aiscale_sim.cli import main
+from aiscale_sim.errors import UserInputError
+from aiscale_sim.sensitivity import (
+    FunctionEvaluator,
+    ModelEvaluator,
+    function_problem,
+    lever_problem,
+    run_sensitivity,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+EXP = ROOT / "experiments"
+ISHIGAMI = f"{EXP / 'ishigami.py'}:ishigami"
+PROBLEM = EXP / "ishigami_problem.toml"
+TINY = {"employees": 300, "business_units": 3}
+
+
+def _cli(*argv):
+    return main(["sensitivity", *map(str, argv)])
+
+
+@pytest.fixture(scope="module")
+def ishigami_sobol(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ish")
+    assert _cli("--method", "sobol", "--function", ISHIGAMI, "--problem", PROBLEM,
+                "--n", 4096, "--seed", 3, "--out", out, "--quiet") == 0
+    return out
+
+
+def test_ishigami_known_answer_through_cli(ishigami_sobol):
+    # SALib's own regression test: atol 5e-2, rtol 1e-1 on S1 and ST.
+    df = pd.read_csv(ishigami_sobol / "indices.csv").set_index("parameter")
+    assert list(pd.read_csv(ishigami_sobol / "indices.csv").columns[:2]) == ["output",
+                                                                             "parameter"]
+    np.testing.assert_allclose(df.loc[["x1", "x2", "x3"], "S1"], [0.314, 0.442, 0.0],
+                               atol=5e-2, rtol=1e-1)
+    np.testing.assert_allclose(df.loc[["x1", "x2", "x3"], "ST"], [0.558, 0.442, 0.244],
+                               atol=5e-2, rtol=1e-1)
+    for col in ("S1_conf", "ST_conf"):
+        assert (df[col] >= 0).all()
+    assert (ishigami_sobol / "indices.json").is_file()
+    assert (ishigami_sobol / "figures" / "indices_bars.png").is_file()
+    assert (ishigami_sobol / "figures" / "convergence.png").is_file()
+    conv = pd.read_csv(ishigami_sobol / "convergence.csv")
+    assert sorted(conv["n"].unique())[-1] == 4096 and conv["n"].nunique() >= 4
+
+
+def test_dummy_argument_has_zero_indices(ishigami_sobol):
+    df = pd.read_csv(ishigami_sobol / "indices.csv").set_index("parameter")
+    assert abs(df.loc["x4", "S1"]) < 0.01 and abs(df.loc["x4", "ST"]) < 0.01
+    res = run_sensitivity(function_problem(PROBLEM), FunctionEvaluator(ISHIGAMI),
+                          method="morris", n=40, seed=1, convergence=False)
+    m = res.indices.set_index("parameter")
+    assert m.loc["x4", "mu_star"] < 1e-9 < m.loc["x1", "mu_star"]
+
+
+@pytest.mark.parametrize("method,n", [("sobol", 64), ("morris", 8), ("rbd_fast", 128),
+                                      ("pawn", 128)])
+def test_same_seed_same_indices(method, n):
+    p = function_problem(PROBLEM)
+    ev = FunctionEvaluator(ISHIGAMI)
+    a = run_sensitivity(p, ev, method=method, n=n, seed=5)
+    b = run_sensitivity(p, ev, method=method, n=n, seed=5)
+    pd.testing.assert_frame_equal(a.indices, b.indices)
+    pd.testing.assert_frame_equal(a.convergence, b.convergence)
+    c = run_sensitivity(p, ev, method=method, n=n, seed=6)
+    assert not np.allclose(a.X, c.X)
+
+
+def test_noise_share_of_seed_driven_output():
+    res = run_sensitivity(function_problem(PROBLEM),
+                          FunctionEvaluator(f"{EXP / 'ishigami.py'}:seed_noise"),
+                          method="sobol", n=16, replicates=4, seed=1)
+    row = res.noise.set_index("output").loc["y"]
+    assert row["noise_share"] > 0.95
+    # the replicate mean is the same at every point: nothing to apportion, and it says so
+    assert "y" in res.skipped and "constant" in res.skipped["y"]
+    assert any("noise" in w for w in res.warnings)
+
+
+def test_noise_share_zero_for_deterministic_function():
+    res = run_sensitivity(function_problem(PROBLEM), FunctionEvaluator(ISHIGAMI),
+                          method="sobol", n=16, replicates=2, seed=1)
+    assert res.noise.set_index("output").loc["y", "noise_share"] == pytest.approx(0.0)
+
+
+def test_nan_outputs_are_never_passed_silently():
+    def sometimes_nan(x1, x2, x3, x4):
+        return math.nan if x1 > 2.5 else x1 + x2
+
+    p = function_problem(PROBLEM)
+    res = run_sensitivity(p, FunctionEvaluator(sometimes_nan), method="sobol", n=32, seed=1)
+    assert "y" in res.skipped and "not analysed" in res.warnings[0]
+    assert len(res.indices) == 0
+    res = run_sensitivity(p, FunctionEvaluator(sometimes_nan), method="rbd_fast", n=256, seed=1)
+    assert "dropped" in res.notes["y"]
+    assert len(res.indices) == 4
+
+
+def test_time_resolved_indices_one_set_per_week(tmp_path):
+    problem = lever_problem("pilot_launch_rate,prioritisation")
+    ev = ModelEvaluator(overrides=TINY, steps=40, every=10, out_dir=tmp_path / "exp",
+                        executor="serial")
+    res = run_sensitivity(problem, ev, method="sobol", n=4, replicates=2, seed=1)
+    t = res.time_indices
+    assert sorted(t["week"].unique()) == [10, 20, 30, 40]
+    assert (t.groupby("week").size() == 2).all()
+    assert set(res.indices["output"]) | set(res.skipped) == {
+        "pilot_to_production_rate", "adoption_share", "time_to_50pct_adoption_weeks",
+        "use_cases_in_production", "cumulative_value", "roi"}
+    assert len(res.X) == 4 * (2 + 2)
+    written = res.save(tmp_path / "exp")
+    assert (tmp_path / "exp" / "time_indices.csv") in written
+    info = json.loads((tmp_path / "exp" / "indices.json").read_text())
+    assert info["runs"] == 32 and info["replicates"] == 2
+
+
+def test_choice_and_int_encoding():
+    p = lever_problem("prioritisation,purgatory_timeout")
+    pts = p.decode(np.array([[0.2, 10.4], [0.7, 10.6], [1.0, 4.0]]))
+    assert [d["prioritisation"] for d in pts] == ["launch_everything", "value_feasibility",
+                                                  "value_feasibility"]
+    assert [d["purgatory_timeout"] for d in pts] == [10, 11, 4]
+
+
+def test_analysis_file_narrows_distributes_and_groups(tmp_path):
+    f = tmp_path / "a.toml"
+    f.write_text('select = ["training_hours", "change_management", "governance_rigour"]\n'
+                 "[levers.training_hours]\nlow = 2\nhigh = 20\ndist = \"triang\"\npeak = 0.2\n"
+                 "group = \"people\"\n"
+                 "[levers.change_management]\nlow = 0\nhigh = 500\ndist = \"norm\"\n"
+                 "mean = 100\nsd = 50\ngroup = \"people\"\n")
+    p = lever_problem(None, f)
+    sp = p.salib()
+    assert sp["names"] == ["training_hours", "change_management", "governance_rigour"]
+    assert sp["dists"] == ["triang", "truncnorm", "unif"]
+    assert sp["bounds"][0] == [2.0, 20.0, 0.2]
+    assert p.factor_names == ["people", "governance_rigour"]
+    from aiscale_sim.sensitivity import sample
+
+    X = sample(p, "sobol", 16, seed=1)
+    assert X.shape == (16 * 4, 3)
+    assert X[:, 1].min() >= 0 and X[:, 1].max() <= 500
+
+
+@pytest.mark.parametrize("argv,msg", [
+    (["--method", "sobol", "--n", 8, "--levers", "training_hourz"], "training_hourz"),
+    (["--method", "sobol", "--n", 100], "use 64 or 128"),
+    (["--method", "sobolx", "--n", 8], "unknown method 'sobolx'"),
+    (["--method", "sobol", "--n", 8, "--function", "no_such_module_xyz:f", "--problem",
+      PROBLEM], "cannot import 'no_such_module_xyz'"),
+    (["--method", "sobol", "--n", 8, "--function", f"{EXP / 'ishigami.py'}:nope",
+      "--problem", PROBLEM], "no callable 'nope'"),
+    (["--method", "sobol", "--n", 8, "--function", ISHIGAMI], "go together"),
+])
+def test_bad_input_exits_2(argv, msg, capsys, tmp_path):
+    assert _cli(*argv, "--out", tmp_path / "o", "--quiet") == 2
+    assert msg in capsys.readouterr().err
+
+
+def test_bad_input_files_exit_2(tmp_path, capsys, monkeypatch):
+    wide = tmp_path / "wide.toml"
+    wide.write_text("[levers.training_hours]\nlow = 0\nhigh = 80\n")
+    assert _cli("--method", "morris", "--n", 4, "--levers", "training_hours", "--analysis",
+                wide, "--out", tmp_path / "o") == 2
+    err = capsys.readouterr().err
+    assert "training_hours" in err and "allows 0 to 40" in err
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[parameters.x1\nlow = 0\n")
+    assert _cli("--method", "sobol", "--n", 8, "--function", ISHIGAMI, "--problem", broken,
+                "--out", tmp_path / "o") == 2
+    assert "not valid TOML" in capsys.readouterr().err
+
+    nohigh = tmp_path / "nohigh.toml"
+    nohigh.write_text("[parameters.x1]\nlow = 0\n")
+    assert _cli("--method", "sobol", "--n", 8, "--function", ISHIGAMI, "--problem", nohigh,
+                "--out", tmp_path / "o") == 2
+    assert "needs low and high" in capsys.readouterr().err
+
+    # a function imported from the working directory that returns a non-number
+    (tmp_path / "textfn.py").write_text("def f(x1, x2):\n    return 'high'\n")
+    prob = tmp_path / "p.toml"
+    prob.write_text("[parameters.x1]\nlow = 0\nhigh = 1\n[parameters.x2]\nlow = 0\nhigh = 1\n")
+    monkeypatch.chdir(tmp_path)
+    assert _cli("--method", "sobol", "--n", 8, "--function", "textfn:f", "--problem", prob,
+                "--out", tmp_path / "o") == 2
+    assert "returned str 'high'" in capsys.readouterr().err
+
+
+def test_library_errors_are_user_input_errors():
+    with pytest.raises(UserInputError, match="allows 0 to 1"):
+        lever_problem("centralisation", {"levers": {"centralisation": {"low": -1}}})
+    with pytest.raises(UserInputError, match="choice lever"):
+        lever_problem("prioritisation", {"levers": {"prioritisation": {"low": 0.2}}})
+
+
+def test_argparse_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["sensitivity", "--method", "sobol"])
+    assert e.value.code == 2
+
+
+def test_headline_script_quick(tmp_path):
+    out = tmp_path / "h"
+    r = subprocess.run([sys.executable, str(EXP / "sensitivity_headline.py"), "--quick",
+                        "--out", str(out)], capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stderr
+    assert "morris ranking" in r.stdout and "sobol ranking" in r.stdout
+    assert (out / "morris" / "indices.csv").is_file()
+    assert (out / "sobol" / "figures" / "heatmap.png").is_file()
