@@ -221,3 +221,11 @@ def test_headline_script_quick(tmp_path):
     assert "morris ranking" in r.stdout and "sobol ranking" in r.stdout
     assert (out / "morris" / "indices.csv").is_file()
     assert (out / "sobol" / "figures" / "heatmap.png").is_file()
+
+
+def test_bench_script_tiny():
+    r = subprocess.run([sys.executable, str(EXP / "bench_sensitivity.py"), "--n", "2",
+                        "--replicates", "1", "--employees", "300", "--steps", "20",
+                        "--executor", "serial"], capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stderr
+    assert "runs/minute" in r.stdout and "N=1024, 1 replicate(s): 14336 runs" in r.stdout
