@@ -229,3 +229,16 @@ def test_bench_script_tiny():
                         "--executor", "serial"], capture_output=True, text=True, timeout=240)
     assert r.returncode == 0, r.stderr
     assert "runs/minute" in r.stdout and "N=1024, 1 replicate(s): 14336 runs" in r.stdout
+
+
+def test_cli_model_run_resumes_and_repeats(tmp_path, capsys):
+    out = tmp_path / "sa"
+    argv = ["--method", "sobol", "--levers", "pilot_launch_rate", "--n", 2, "--steps", 20,
+            "--employees", 300, "--every", 10, "--executor", "serial", "--seed", 4,
+            "--out", out, "--quiet", "--no-plot"]
+    assert _cli(*argv) == 0
+    assert (out / "manifest.json").is_file() and (out / "indices.csv").is_file()
+    first = (out / "indices.csv").read_text()
+    assert "ranking by ST" in capsys.readouterr().out
+    assert _cli(*argv) == 0  # the runner finds every run done and only re-analyses
+    assert (out / "indices.csv").read_text() == first
