@@ -24,6 +24,14 @@ def _pyplot():
     return plt
 
 
+def _colours(n: int) -> list:
+    """Distinct colours for n lines (tab10, or tab20 beyond ten)."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
 def _grid(n: int):
     cols = min(3, max(n, 1))
     rows = int(np.ceil(max(n, 1) / cols))
@@ -90,11 +98,14 @@ def time_figure(res: SensitivityResult):
     idxs = ("S1", "ST") if res.method == "sobol" else (res.main_index,)
     fig, axes = plt.subplots(1, len(idxs), figsize=(6.5 * len(idxs), 4.4),
                              constrained_layout=True, squeeze=False)
+    names = list(dict.fromkeys(t["parameter"]))
+    colours = dict(zip(names, _colours(len(names)), strict=True))
     for ax, idx in zip(axes.flat, idxs, strict=True):
         for name, d in t.groupby("parameter", sort=False):
-            line, = ax.plot(d["week"], d[idx], marker="o", ms=3, label=name)
+            line, = ax.plot(d["week"], d[idx], marker="o", ms=3, label=name,
+                            color=colours[name])
             conf = d.get(f"{idx}_conf")
-            if conf is not None:
+            if conf is not None and len(names) <= 6:  # bands for many lines hide the lines
                 ax.fill_between(d["week"], d[idx] - conf, d[idx] + conf, alpha=0.15,
                                 color=line.get_color())
         ax.set(title=f"{idx} of adoption share over time", xlabel="week", ylabel=idx)
@@ -133,10 +144,13 @@ def convergence_figure(res: SensitivityResult):
     rows, cols = _grid(len(outputs))
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.8 * rows),
                              constrained_layout=True, squeeze=False)
+    names = list(dict.fromkeys(c["parameter"]))
+    colours = dict(zip(names, _colours(len(names)), strict=True))
     for ax, out in zip(axes.flat, outputs, strict=False):
         for name, d in c[c["output"] == out].groupby("parameter", sort=False):
-            line, = ax.plot(d["n"], d["value"], marker="o", ms=3, label=name)
-            if d["conf"].notna().any():
+            line, = ax.plot(d["n"], d["value"], marker="o", ms=3, label=name,
+                            color=colours[name])
+            if d["conf"].notna().any() and len(names) <= 6:
                 ax.fill_between(d["n"], d["value"] - d["conf"], d["value"] + d["conf"],
                                 alpha=0.12, color=line.get_color())
         ax.set_xscale("log", base=2)
