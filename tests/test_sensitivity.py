@@ -242,3 +242,22 @@ def test_cli_model_run_resumes_and_repeats(tmp_path, capsys):
     assert "ranking by ST" in capsys.readouterr().out
     assert _cli(*argv) == 0  # the runner finds every run done and only re-analyses
     assert (out / "indices.csv").read_text() == first
+
+
+def test_failed_evaluations_are_reported_not_analysed():
+    def flaky(x1, x2, x3, x4):
+        if x1 > 3.0:
+            raise ValueError("model blew up")
+        return x1
+
+    res = run_sensitivity(function_problem(PROBLEM), FunctionEvaluator(flaky), method="sobol",
+                          n=64, seed=2)
+    assert res.failures and "model blew up" in res.failures[0]["error"]
+    assert "runs failed" in res.warnings[0]
+    assert "y" in res.skipped
+
+
+def test_sobol_carries_an_rbd_fast_cross_check(ishigami_sobol):
+    df = pd.read_csv(ishigami_sobol / "indices.csv").set_index("parameter")
+    np.testing.assert_allclose(df.loc[["x1", "x2", "x3"], "S1_rbd_fast"], [0.314, 0.442, 0.0],
+                               atol=5e-2, rtol=1e-1)

@@ -7,6 +7,7 @@ Methods (all through SALib's documented APIs):
 * ``sobol``: Saltelli/Jansen estimators on a scrambled Sobol' sequence
   (``SALib.sample.sobol``; Saltelli et al. 2010): ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` and
   optionally ``S2``; ``--n`` is the base sample size N, a power of two; runs = N (D + 2) R.
+  RBD-FAST's S1 from the same runs is added as a cross-check (``S1_rbd_fast``; ungrouped).
 * ``rbd_fast``, ``pawn``: cheap given-data estimators (Tarantola et al. 2006; Pianosi &
   Wagener 2015) on a Latin-hypercube sample of N points. (SALib's delta estimator is left out:
   its balanced bootstrap takes minutes on a few hundred points.)
@@ -48,6 +49,8 @@ INDEX_COLUMNS = {
     "pawn": ("median", "mean", "minimum", "maximum", "CV"),
 }
 MORRIS_LEVELS = 4
+#: Fewest points RBD-FAST accepts (M = 10 harmonics; the bootstrap halves the sample).
+RBD_MIN = 50
 
 
 def check_method(method: str) -> str:
@@ -77,8 +80,9 @@ def check_n(method: str, n: int, problem: Problem) -> None:
         if problem.grouped:
             raise UserInputError(f"method {method} does not support groups; use morris or "
                                  "sobol, or remove 'group' from the analysis file")
-        if n < 2 * 10 + 1 and method == "rbd_fast":
-            raise UserInputError("--n: RBD-FAST needs more than 2M = 20 points")
+        if n < RBD_MIN and method == "rbd_fast":
+            raise UserInputError(f"--n: RBD-FAST needs at least {RBD_MIN} points (its "
+                                 "bootstrap uses half of them, and needs more than 2M = 20)")
 
 
 def _seeds(seed: int) -> tuple[int, int, int]:
@@ -160,7 +164,7 @@ def analyze_output(problem: Problem, method: str, X: np.ndarray, y: np.ndarray, 
                           "output was not analysed")
         X, y = X[~bad], y[~bad]
         note = f"dropped {int(bad.sum())} of {len(bad)} points without a value"
-        if len(y) < 20:
+        if len(y) < RBD_MIN:
             return None, note + "; too few left to analyse"
     if np.nanmax(y) - np.nanmin(y) <= 1e-12 * max(1.0, abs(float(np.nanmax(y)))):
         return None, "the output is constant across the sample; no variance to apportion"
@@ -204,7 +208,7 @@ def _subsample_sizes(method: str, n: int) -> list[int]:
     elif method == "morris":
         sizes = sorted({max(2, n // 4), max(2, n // 2), n})
     else:
-        sizes = sorted({m for m in (n // 8, n // 4, n // 2, n) if m >= 32} | {n})
+        sizes = sorted({m for m in (n // 8, n // 4, n // 2, n) if m >= RBD_MIN} | {n})
     return sizes or [n]
 
 
@@ -439,6 +443,13 @@ def run_sensitivity(problem: Problem, evaluator: Callable[..., Any], *, method: 
             warn.append(f"{out}: {note}")
         if "S2" in df.attrs:
             s2[out] = {"S2": df.attrs["S2"], "S2_conf": df.attrs["S2_conf"]}
+        if method == "sobol" and not problem.grouped and len(y) >= RBD_MIN:
+            # A free cross-check: RBD-FAST's first-order estimate from the very same runs.
+            fast, _ = analyze_output(problem, "rbd_fast", X, y, seed=s_boot,
+                                     num_resamples=num_resamples)
+            if fast is not None:
+                df["S1_rbd_fast"] = fast["S1"].to_numpy()
+                df["S1_rbd_fast_conf"] = fast["S1_conf"].to_numpy()
         df.insert(0, "output", out)
         frames.append(df)
         if convergence:
