@@ -109,48 +109,24 @@ def register(subparsers) -> None:
 
 def cmd_sensitivity(args) -> int:
     """``aiscale sensitivity``."""
-    from aiscale_sim.sensitivity import (
-        FunctionEvaluator,
-        ModelEvaluator,
-        check_method,
-        function_problem,
-        lever_problem,
-        run_sensitivity,
-    )
-    from aiscale_sim.sensitivity.analysis import check_n
+    from aiscale_sim.sensitivity import sensitivity_analysis
 
-    method = check_method(args.method)
+    out = Path(args.out or f"out/sensitivity-{args.method}")
     if not 0 < args.ci_share:
         raise UserInputError(f"--ci-share must be positive, got {args.ci_share}")
-    out = Path(args.out or f"out/sensitivity-{method}")
-    if args.function or args.problem:
-        if not (args.function and args.problem):
-            raise UserInputError("--function and --problem go together")
-        if args.levers or args.analysis:
-            raise UserInputError("--levers/--analysis apply to the model, not to --function")
-        problem = function_problem(args.problem)
-        check_n(method, args.n, problem)
-        evaluator = FunctionEvaluator(args.function)
-    else:
-        problem = lever_problem(args.levers, args.analysis)
-        check_n(method, args.n, problem)
-        overrides = {} if args.employees is None else {"employees": args.employees}
-        evaluator = ModelEvaluator(
-            args.scenario, overrides=overrides, steps=args.steps, every=args.every,
-            out_dir=out, executor=args.executor, workers=args.workers,
-            scheduler=args.scheduler,
-            fill={"pilot_to_production_rate": 0.0} if args.rate_undefined_zero else None)
-    settings = {"steps": args.steps, "employees": args.employees, "scenario": args.scenario,
-                "function": args.function}
-    res = run_sensitivity(problem, evaluator, method=method, n=args.n,
-                          replicates=args.replicates, seed=args.seed,
-                          second_order=args.second_order, ci_share=args.ci_share,
-                          progress=not args.quiet, settings=settings)
-    written = res.save(out, plots=not args.no_plot)
+    res = sensitivity_analysis(
+        args.method, args.n, levers=args.levers, analysis=args.analysis,
+        function=args.function, problem=args.problem, replicates=args.replicates,
+        seed=args.seed, scenario=args.scenario,
+        overrides={} if args.employees is None else {"employees": args.employees},
+        steps=args.steps, every=args.every, executor=args.executor, workers=args.workers,
+        scheduler=args.scheduler, out_dir=out, second_order=args.second_order,
+        rate_undefined_zero=args.rate_undefined_zero, ci_share=args.ci_share,
+        progress=not args.quiet, save=True, plots=not args.no_plot)
     print(res.ranking_text())
     print()
-    print(f"{len(res.X) * res.replicates} runs; wrote {out}/ ({len(written)} files: "
-          "indices.csv, indices.json, figures/ ...)")
+    print(f"{len(res.X) * res.replicates} runs; wrote {out}/ (indices.csv, indices.json, "
+          f"convergence.csv{'' if args.no_plot else ', figures/'})")
     return 0
 
 

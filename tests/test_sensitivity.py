@@ -261,3 +261,11 @@ def test_sobol_carries_an_rbd_fast_cross_check(ishigami_sobol):
     df = pd.read_csv(ishigami_sobol / "indices.csv").set_index("parameter")
     np.testing.assert_allclose(df.loc[["x1", "x2", "x3"], "S1_rbd_fast"], [0.314, 0.442, 0.0],
                                atol=5e-2, rtol=1e-1)
+
+
+def test_python_api_matches_cli(ishigami_sobol):
+    from aiscale_sim.sensitivity import sensitivity_analysis
+
+    res = sensitivity_analysis("sobol", 4096, function=ISHIGAMI, problem=PROBLEM, seed=3)
+    cli = pd.read_csv(ishigami_sobol / "indices.csv")
+    np.testing.assert_allclose(res.indices["ST"].to_numpy(), cli["ST"].to_numpy(), atol=1e-12)

@@ -6,7 +6,13 @@ samples, runs the points through the experiment runner with R replicates each, r
 each output's variance is seed noise, checks convergence on growing sub-samples, computes indices
 of the adoption curve week by week, and draws the results.
 
-From Python (e.g. a notebook)::
+From Python (e.g. a notebook), in one call (the same as the CLI)::
+
+    from aiscale_sim.sensitivity import sensitivity_analysis
+    res = sensitivity_analysis("sobol", 64, levers="training_hours,executive_sponsorship",
+                               overrides={"employees": 2000}, replicates=2, out_dir="out/sa")
+
+or step by step::
 
     from aiscale_sim.sensitivity import ModelEvaluator, lever_problem, run_sensitivity
     problem = lever_problem("training_hours,change_management,executive_sponsorship")
@@ -27,6 +33,7 @@ from aiscale_sim.sensitivity.analysis import (
     run_sensitivity,
     sample,
 )
+from aiscale_sim.sensitivity.api import sensitivity_analysis
 from aiscale_sim.sensitivity.evaluators import (
     MODEL_OUTPUTS,
     Evaluation,
@@ -65,4 +72,5 @@ __all__ = [
     "run_sensitivity",
     "runner_available",
     "sample",
+    "sensitivity_analysis",
 ]
