@@ -41,7 +41,6 @@ from aiscale_sim.sensitivity.evaluators import (
     ModelEvaluator,
     load_function,
     replicate_seeds,
-    runner_available,
 )
 from aiscale_sim.sensitivity.problem import (
     Parameter,
@@ -70,7 +69,6 @@ __all__ = [
     "parse_lever_list",
     "replicate_seeds",
     "run_sensitivity",
-    "runner_available",
     "sample",
     "sensitivity_analysis",
 ]

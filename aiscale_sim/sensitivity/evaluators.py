@@ -5,8 +5,7 @@ Replicate ``r`` of every sample point uses the same seed (common random numbers)
 differences between points are not blurred by different random streams.
 
 * :class:`ModelEvaluator` runs the enterprise model through the experiment runner
-  (:mod:`aiscale_sim.runner`: every executor, resume, failures, progress); when the runner is
-  not installed it falls back to plain serial calls of :func:`aiscale_sim.simulate`.
+  (:mod:`aiscale_sim.runner`: every executor, resume, failures, progress).
 * :class:`FunctionEvaluator` calls any Python function with keyword arguments named after the
   problem's parameters (and ``seed=`` when the function accepts it).
 
@@ -201,15 +200,6 @@ class FunctionEvaluator:
         return Evaluation(outputs=out, failures=failures, seeds=seeds)
 
 
-def runner_available() -> bool:
-    """True when :mod:`aiscale_sim.runner` (the experiment runner) can be imported."""
-    try:
-        from aiscale_sim.runner import design_from_matrix, run_experiment  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class ModelEvaluator:
     """Run the enterprise model at every sample point.
 
@@ -218,12 +208,11 @@ class ModelEvaluator:
         overrides: Further fixed lever values (e.g. ``{"employees": 2000}``).
         steps: Weeks per run.
         every: Sample the adoption curve every ``every`` weeks for time-resolved indices.
-        out_dir: Experiment folder (needed by the runner; resume uses it).
+        out_dir: Experiment folder (required; running again with the same sample resumes).
         executor: Runner executor (``serial``, ``processes``, ``dask``...).
         workers: Worker processes.
         scheduler: Dask scheduler address.
         outputs: Outcome names to collect.
-        use_runner: Force (True) or forbid (False) the runner; None: use it when present.
         fill: Explicit values for undefined outcomes, e.g. ``{"pilot_to_production_rate":
             0.0}`` (read: no pilot concluded counts as none reaching production); recorded in
             the notes. Without it undefined outcomes stay NaN.
@@ -233,7 +222,7 @@ class ModelEvaluator:
                  steps: int = 156, every: int = 13, out_dir: str | Path | None = None,
                  executor: str = "processes", workers: int | None = None,
                  scheduler: str | None = None, outputs: tuple[str, ...] = MODEL_OUTPUTS,
-                 use_runner: bool | None = None, fill: Mapping[str, float] | None = None):
+                 fill: Mapping[str, float] | None = None):
         from aiscale_sim.simulate import resolve
 
         self.scenario = resolve(base, dict(overrides or {}))
@@ -244,7 +233,6 @@ class ModelEvaluator:
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.executor, self.workers, self.scheduler = executor, workers, scheduler
         self.outputs = tuple(outputs)
-        self.use_runner = runner_available() if use_runner is None else use_runner
         self.fill = dict(fill or {})
 
     def _outcome(self, name: str, outcomes: Mapping[str, Any]) -> float:
@@ -266,12 +254,7 @@ class ModelEvaluator:
         notes = [f"time_to_50pct_adoption_weeks is censored at {self.steps + 1} weeks "
                  "(steps + 1) when adoption never reaches 50%"]
         notes += [f"undefined {k} set to {v:g}" for k, v in self.fill.items()]
-        if self.use_runner:
-            ev = self._run_with_runner(problem, points, replicates, seed, progress, out, series)
-        else:
-            notes.append("runs were made serially with simulate() (experiment runner not "
-                         "available)")
-            ev = self._run_serial(points, replicates, seed, progress, out, series)
+        ev = self._run_with_runner(problem, points, replicates, seed, progress, out, series)
         ev.notes = notes + ev.notes
         return ev
 
@@ -285,32 +268,6 @@ class ModelEvaluator:
         vals = np.full(len(self.weeks), np.nan)
         vals[ok] = col[pos[ok]]
         series[i, r] = vals
-
-    def _run_serial(self, points, replicates, seed, progress, out, series) -> Evaluation:
-        from aiscale_sim.simulate import simulate
-
-        seeds = replicate_seeds(seed, replicates)
-        failures = []
-        total = len(points) * replicates
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=total, unit="run", delay=2.0, desc="sensitivity")
-        for i, point in enumerate(points):
-            for r, s in enumerate(seeds):
-                try:
-                    res = simulate(self.scenario, seed=s, steps=self.steps, overrides=point)
-                except Exception as e:  # a failed run is reported, never silently dropped
-                    failures.append({"point": i, "replicate": r, "seed": s, "error": repr(e)})
-                else:
-                    self._fill(i, r, res.outcomes, res.timeseries, out, series)
-                if bar is not None:
-                    bar.update(1)
-        if bar is not None:
-            bar.close()
-        return Evaluation(outputs=out, series=series, weeks=self.weeks, failures=failures,
-                          seeds=seeds)
 
     def _run_with_runner(self, problem, points, replicates, seed, progress, out,
                          series) -> Evaluation:
