@@ -35,7 +35,7 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--trajectories", type=int, default=12)
-    ap.add_argument("--n", type=int, default=64, help="Sobol' base sample (power of two)")
+    ap.add_argument("--n", type=int, default=128, help="Sobol' base sample (power of two)")
     ap.add_argument("--replicates", type=int, default=2)
     ap.add_argument("--top", type=int, default=5)
     args = ap.parse_args(argv)
