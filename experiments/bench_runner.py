@@ -1,6 +1,6 @@
 """Throughput of the experiment runner against mesa.batch_run, worker scaling and overhead.
 
-Usage: python experiments/bench_runner.py [--quick]
+Usage: python experiments/bench_runner.py [--quick] [--seeds N]
 
 Design: a 2,000-employee, 156-week organisation (quick: 300 employees, 52 weeks), training
 hours x centralisation grid, several seeds. Prints runs/s of our runner (processes) and of
@@ -37,11 +37,13 @@ def timed(fn):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seeds", type=int, default=None,
+                    help="seeds per grid point (4 grid points; default 4, quick 2)")
     args = ap.parse_args()
     org = ({"employees": 300, "business_units": 3} if args.quick
            else {"employees": 2000, "business_units": 6})
     steps = 52 if args.quick else 156
-    seeds = 2 if args.quick else 4
+    seeds = args.seeds or (2 if args.quick else 4)
     grid = {"training_hours": [0.0, 20.0], "centralisation": [0.0, 1.0]}
     design = design_from_grid(org, grid, seeds, 1)
     n = len(design)
