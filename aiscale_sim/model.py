@@ -114,6 +114,7 @@ class EnterpriseModel(mesa.Model):
         self.emp["stage"][ai_staff] = Adoption.ADOPTED
         self.emp["adopt_week"][ai_staff] = 0
         self.is_ai_staff = ai_staff
+        self._role_masks: dict[tuple[Role, ...], np.ndarray] = {}
         self.ai_headcount = int(ai_staff.sum())
 
         # Employees: Mesa agents whose state is their row of self.emp.
@@ -183,6 +184,13 @@ class EnterpriseModel(mesa.Model):
     def count_stage(self, stage: Stage) -> int:
         """Number of use cases in ``stage``."""
         return sum(1 for uc in self.use_cases if uc.stage == stage)
+
+    def role_mask(self, roles: tuple[Role, ...]) -> np.ndarray:
+        """Boolean mask of employees in ``roles`` (cached: roles never change)."""
+        mask = self._role_masks.get(roles)
+        if mask is None:
+            mask = self._role_masks[roles] = np.isin(self.emp["role"], roles)
+        return mask
 
     def embedded_team(self, unit: int) -> AITeam | None:
         """The team embedded in ``unit``, if there is one."""

@@ -55,7 +55,7 @@ def lapsed_share(model: EnterpriseModel) -> float:
 
 
 def _role_share(model: EnterpriseModel, roles: tuple[Role, ...]) -> float:
-    mask = np.isin(model.emp["role"], roles)
+    mask = model.role_mask(roles)
     if not mask.any():
         return float("nan")
     return float(np.mean(model.emp["stage"][mask] == Adoption.ADOPTED))
