@@ -181,6 +181,7 @@ class UseCase(mesa.Agent):
         self.commit_need = commit_need
         self.origin = origin
         self.stage = Stage.IDEA
+        model.index_stage(self, None, Stage.IDEA)
         self.created_week = int(model.time)
         self.stage_week = int(model.time)
         self.pilot_week: int | None = None
@@ -202,6 +203,7 @@ class UseCase(mesa.Agent):
 
     def set_stage(self, stage: Stage) -> None:
         """Move to ``stage`` and remember when."""
+        self.model.index_stage(self, self.stage, stage)
         self.stage = stage
         self.stage_week = int(self.model.time)
 

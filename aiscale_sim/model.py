@@ -159,6 +159,8 @@ class EnterpriseModel(mesa.Model):
             self.teams.append(team)
 
         self.platform_maturity = 0.15
+        self._by_stage: dict[Stage, dict[int, UseCase]] = {s: {} for s in Stage}
+        self._live: dict[int, UseCase] = {}
         self.counters: Counter[str] = Counter()
         self.time_to_production: list[int] = []
         self.cumulative_value = 0.0
@@ -174,16 +176,31 @@ class EnterpriseModel(mesa.Model):
         return list(self.agents_by_type[UseCase]) if UseCase in self.agents_by_type else []
 
     def use_cases_in(self, stage: Stage) -> list[UseCase]:
-        """Use cases in ``stage``, oldest first."""
-        return [uc for uc in self.use_cases if uc.stage == stage]
+        """Use cases in ``stage``, in the order they entered it."""
+        return list(self._by_stage[stage].values())
 
     def live_use_cases(self) -> list[UseCase]:
-        """Use cases in production or scaled."""
-        return [uc for uc in self.use_cases if uc.stage.is_live]
+        """Use cases in production or scaled, in the order they went live."""
+        return list(self._live.values())
 
     def count_stage(self, stage: Stage) -> int:
         """Number of use cases in ``stage``."""
-        return sum(1 for uc in self.use_cases if uc.stage == stage)
+        return len(self._by_stage[stage])
+
+    def index_stage(self, uc: UseCase, old: Stage | None, new: Stage) -> None:
+        """Keep the per-stage index of use cases up to date (called by UseCase.set_stage).
+
+        The index spares every mechanism and reporter a scan over all use cases ever
+        created, most of which are long abandoned or retired.
+        """
+        key = uc.unique_id
+        if old is not None:
+            del self._by_stage[old][key]
+        self._by_stage[new][key] = uc
+        if new.is_live:
+            self._live.setdefault(key, uc)
+        elif old is not None and old.is_live:
+            del self._live[key]
 
     def role_mask(self, roles: tuple[Role, ...]) -> np.ndarray:
         """Boolean mask of employees in ``roles`` (cached: roles never change)."""
@@ -199,6 +216,7 @@ class EnterpriseModel(mesa.Model):
     def drop_idea(self, uc: UseCase) -> None:
         """Remove an idea that never became a pilot."""
         self.units[uc.unit].portfolio.remove(uc)
+        del self._by_stage[uc.stage][uc.unique_id]
         uc.remove()
         self.counters["ideas_dropped"] += 1
 
