@@ -88,7 +88,7 @@ class EmployeeParams:
 
 #: Intention bias by role (index = Role value): managers and executives see more use for AI
 #: in knowledge work; AI staff build it.
-ROLE_BIAS = np.array([0.0, 0.2, 0.24, 0.3, 0.3, 0.3, 0.3])
+ROLE_BIAS = np.array([0.0, 0.23, 0.27, 0.3, 0.3, 0.3, 0.3])
 
 
 @dataclass

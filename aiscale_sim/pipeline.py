@@ -90,7 +90,7 @@ def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
                 data_needs=float(rng.beta(3.0, 2.0)),
                 risk=int(rng.choice(3, p=[0.5, 0.35, 0.15])),
                 infra_need=float(rng.uniform(0.05, 0.75)),
-                commit_need=float(rng.uniform(0.1, 0.6)),
+                commit_need=float(rng.uniform(0.1, 0.55)),
             )
             unit.portfolio.append(uc)
             new.append(uc)
