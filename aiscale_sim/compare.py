@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aiscale_sim.files import write_csv
 from aiscale_sim.runner import Experiment, design_from_scenarios, run_experiment
 
 #: Outcomes in the comparison: (column, label, higher is better).
@@ -138,6 +139,6 @@ def run_compare(scenarios: Sequence[Any], out_dir: str | Path, *, n_seeds: int =
                          metadata={"command": "compare", "strategies": names,
                                    "seeds": n_seeds})
     table = compare_table(exp.summaries, names)
-    table.to_csv(out / "comparison.csv", index=False)
+    write_csv(out / "comparison.csv", table)
     report = write_report(exp, table, names, verdict(table, names))
     return exp, table, report

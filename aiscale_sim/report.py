@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from aiscale_sim.runner import Experiment, _atomic_bytes
+from aiscale_sim.files import write_bytes
+from aiscale_sim.runner import Experiment
 
 
 def _png(fig) -> bytes:
@@ -101,7 +102,7 @@ def write_report(exp: Experiment, table: pd.DataFrame, strategies: Sequence[str]
 
     figs = comparison_figures(exp, strategies)
     for name, data in figs.items():
-        _atomic_bytes(exp.path / f"{name}.png", data)
+        write_bytes(exp.path / f"{name}.png", data)
 
     s = exp.summaries
     budget_rows = []
@@ -147,5 +148,5 @@ else ''}</p>
 </body></html>
 """
     target = exp.path / "report.html"
-    _atomic_bytes(target, body.encode("utf-8"))
+    write_bytes(target, body.encode("utf-8"))
     return target

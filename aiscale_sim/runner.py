@@ -39,7 +39,6 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 import time
 import traceback
 import uuid
@@ -54,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from aiscale_sim.errors import UserInputError
+from aiscale_sim.files import write_bytes, write_parquet
 from aiscale_sim.levers import LEVERS, LEVERS_BY_NAME, unknown_lever_error
 from aiscale_sim.simulate import HORIZON_WEEKS, MAX_STEPS, package_version, resolve, simulate
 
@@ -332,32 +332,6 @@ def run_batch(runs: Sequence[Run], steps: int) -> list[dict[str, Any]]:
 
 # --- files ----------------------------------------------------------------------------------
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _atomic_parquet(path: Path, df: pd.DataFrame) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, engine="pyarrow", index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _json_default(o: Any) -> Any:
     o2 = _plain(o)
     if o2 is not o:
@@ -366,7 +340,7 @@ def _json_default(o: Any) -> Any:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    _atomic_bytes(path, json.dumps(data, indent=2, default=_json_default).encode())
+    write_bytes(path, json.dumps(data, indent=2, default=_json_default).encode())
 
 
 def _read_json(path: Path) -> Any:
@@ -696,9 +670,9 @@ def _write_batch(out: Path, results: list[dict[str, Any]], by_id: Mapping[int, R
             failed.append({**run.as_dict(), "error": r["error"], "traceback": r["traceback"]})
     if ok:
         ok.sort(key=lambda r: r["run_id"])
-        _atomic_parquet(parts / f"{stem}.timeseries.parquet",
+        write_parquet(parts / f"{stem}.timeseries.parquet",
                         pd.concat([r["timeseries"] for r in ok], ignore_index=True))
-        _atomic_parquet(parts / f"{stem}.summaries.parquet",
+        write_parquet(parts / f"{stem}.summaries.parquet",
                         pd.DataFrame([r["row"] for r in ok]))
     nan = [r["run_id"] for r in ok if r["row"].get("nan_outcomes")]
     marker = {"stem": stem, "ok": [r["run_id"] for r in ok], "failed": failed, "nan": nan,
@@ -713,9 +687,9 @@ def _consolidate(out: Path, manifest: dict[str, Any], status_if_done: bool = Tru
     failures = _failures(out, ok_ids)
     timeseries = _read_table(out, TIMESERIES, "timeseries")
     if summaries is not None:
-        _atomic_parquet(out / SUMMARIES, summaries)
+        write_parquet(out / SUMMARIES, summaries)
     if timeseries is not None:
-        _atomic_parquet(out / TIMESERIES, timeseries)
+        write_parquet(out / TIMESERIES, timeseries)
     _write_json(out / FAILURES, failures)
     shutil.rmtree(out / PARTS, ignore_errors=True)
     total = manifest["counts"]["total"]

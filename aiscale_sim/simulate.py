@@ -7,8 +7,6 @@ this one function, in the manner of EMA Workbench's and mesa-frames' model funct
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from aiscale_sim.errors import UserInputError
+from aiscale_sim.files import atomic_write, write_csv, write_text
 from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error, validate_levers
 from aiscale_sim.model import EnterpriseModel
 from aiscale_sim.outputs import summary_outcomes
@@ -115,31 +114,15 @@ class SimulationResult:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written = [
-            _atomic_write(out / "summary.json",
-                          lambda f: f.write(json.dumps(self.summary, indent=2).encode())),
-            _atomic_write(out / "timeseries.csv",
-                          lambda f: f.write(self.timeseries.to_csv(index=False).encode())),
+            write_text(out / "summary.json", json.dumps(self.summary, indent=2)),
+            write_csv(out / "timeseries.csv", self.timeseries),
         ]
         if plot:
             from aiscale_sim.plots import overview_figure, save_figure
 
             fig = overview_figure(self)
-            written.append(_atomic_write(out / "overview.png",
-                                         lambda f: save_figure(fig, f)))
+            written.append(atomic_write(out / "overview.png", lambda f: save_figure(fig, f)))
         return written
-
-
-def _atomic_write(path: Path, write) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,

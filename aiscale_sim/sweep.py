@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from aiscale_sim.errors import UserInputError
+from aiscale_sim.files import save_figure
 from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error
 from aiscale_sim.runner import Experiment, design_from_grid, run_experiment
 from aiscale_sim.scenarios import resolve_path
@@ -185,7 +186,7 @@ def plot_sweep(exp: Experiment, levers: list[str]) -> list[Path]:
                 ax.legend(fontsize=8)
             fig.tight_layout()
             target = exp.path / f"{col}_vs_{lever}.png"
-            fig.savefig(target, dpi=90)
+            save_figure(fig, target, dpi=90)
             plt.close(fig)
             written.append(target)
     return written

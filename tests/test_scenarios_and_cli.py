@@ -1,6 +1,7 @@
 """Scenario files, the ``aiscale run`` command and its handling of bad input."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -118,6 +119,8 @@ def test_run_writes_summary_timeseries_and_picture(tmp_path, capsys):
     png = (out / "overview.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+    for p in out.iterdir():  # ordinary permissions, not a temporary file's private ones
+        assert p.stat().st_mode & 0o044 == 0o044 or os.umask(os.umask(0)) & 0o044
 
 
 def test_console_script_runs_as_a_user_would(tmp_path):

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from aiscale_sim.errors import UserInputError
+from aiscale_sim.files import write_csv, write_text
 from aiscale_sim.sensitivity.problem import Problem
 
 METHODS = ("morris", "sobol", "rbd_fast", "pawn")
@@ -329,23 +330,15 @@ class SensitivityResult:
         """Write indices.csv, indices.json, time_indices.csv, convergence.csv, figures/."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        written = []
-        p = out / "indices.csv"
-        self.indices.to_csv(p, index=False)
-        written.append(p)
-        p = out / "indices.json"
-        p.write_text(json.dumps(self.to_json(), indent=2, default=str))
-        written.append(p)
+        written = [
+            write_csv(out / "indices.csv", self.indices),
+            write_text(out / "indices.json", json.dumps(self.to_json(), indent=2, default=str)),
+        ]
         if len(self.time_indices):
-            p = out / "time_indices.csv"
-            self.time_indices.to_csv(p, index=False)
-            written.append(p)
-        p = out / "convergence.csv"
-        self.convergence.to_csv(p, index=False)
-        written.append(p)
-        p = out / "sample.csv"
-        pd.DataFrame(self.X, columns=self.problem.names).to_csv(p, index=False)
-        written.append(p)
+            written.append(write_csv(out / "time_indices.csv", self.time_indices))
+        written.append(write_csv(out / "convergence.csv", self.convergence))
+        written.append(write_csv(out / "sample.csv",
+                                 pd.DataFrame(self.X, columns=self.problem.names)))
         if plots:
             from aiscale_sim.sensitivity.plots import save_figures
 

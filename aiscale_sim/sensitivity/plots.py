@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from aiscale_sim.files import save_figure
+
 if TYPE_CHECKING:
     from aiscale_sim.sensitivity.analysis import SensitivityResult
 
@@ -180,7 +182,7 @@ def save_figures(res: SensitivityResult, folder: str | Path) -> list[Path]:
     written = []
     for name, draw in todo:
         fig = draw(res)
-        fig.savefig(folder / name, dpi=110)
+        save_figure(fig, folder / name, dpi=110)
         plt.close(fig)
         written.append(folder / name)
     return written
