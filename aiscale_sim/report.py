@@ -108,9 +108,13 @@ def write_report(exp: Experiment, table: pd.DataFrame, strategies: Sequence[str]
     budget_rows = []
     for name in strategies:
         lv = s[s["scenario"] == name].iloc[0]
+        runs = s[s["scenario"] == name]
+        years = max(float(exp.manifest.get("steps") or 52), 1.0) / 52.0
         budget_rows.append({"strategy": name,
                             "budgeted spend ($M/yr)": round(annual_budget_cost(lv), 2),
-                            "seeds": int((s["scenario"] == name).sum())})
+                            "realised cost ($M/yr, mean)": round(
+                                float(runs["cumulative_cost"].mean()) / years, 2),
+                            "seeds": len(runs)})
     wide = pd.DataFrame({"outcome": table.drop_duplicates("outcome")["label"].to_list()})
     for name in strategies:
         t = table[table["strategy"] == name]
@@ -141,6 +145,11 @@ seeds, so differences are paired.{f' <b>{fail} runs failed</b> (see failures.jso
 else ''}</p>
 <h2>Verdict</h2><ul>{"".join(f"<li>{html.escape(v)}</li>" for v in verdict)}</ul>
 <h2>Budget</h2>{_table_html(pd.DataFrame(budget_rows))}
+<p>The budget covers staff, training, change management, incentives and investment. Realised
+cost adds what the strategy's own results cause: compute for each running pilot, the run cost
+of each live model, and incentives paid to the employees who actually adopt (the budget
+assumes a share of adopters). Strategies of equal budget can therefore differ in realised
+cost.</p>
 <h2>Outcomes: mean [90% interval across seeds]</h2>{_table_html(wide)}
 <h2>Paired difference from {html.escape(strategies[0])}: mean [90% interval]</h2>
 {_table_html(diffs)}
