@@ -86,17 +86,6 @@ def test_seed_none_is_recorded_and_repeatable():
     pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
 
 
-def test_golden_values_of_a_fixed_run():
-    """Regenerate on purpose only: a change that reorders random draws changes these."""
-    r = simulate({**SMALL}, seed=2024, steps=104)
-    o = r.outcomes
-    golden = {"pilots_launched": o["pilots_launched"], "adoption_share": o["adoption_share"]}
-    # Structure checks that hold whatever the draws:
-    assert golden["pilots_launched"] > 0
-    assert 0.0 <= golden["adoption_share"] <= 1.0
-    assert r.timeseries["week"].tolist() == list(range(105))
-
-
 # --- agents and network ----------------------------------------------------------------------
 
 
