@@ -16,8 +16,8 @@ from aiscale_sim.employees import (
 from aiscale_sim.network import MANAGER_WEIGHT
 from aiscale_sim.pipeline import (
     copy_use_case,
-    governance_delay,
     go_live,
+    governance_delay,
     launch_pilots,
     pilot_effort,
     pilot_slots,
