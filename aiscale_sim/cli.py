@@ -24,7 +24,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"aiscale: error: {message}\n")
 
 
-def _int_arg(lo: int, hi: int | None = None):
+def int_arg(lo: int, hi: int | None = None):
+    """An argparse type: a whole number from ``lo`` to ``hi`` (no upper bound if None)."""
+
     def parse(text: str) -> int:
         try:
             v = int(text)
@@ -69,9 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         + format_table("table"))
     run.add_argument("scenario", nargs="?", default=None,
                      help="a shipped scenario name (see 'aiscale scenarios') or a TOML file")
-    run.add_argument("--seed", type=_int_arg(0), default=None,
+    run.add_argument("--seed", type=int_arg(0), default=None,
                      help="master seed (default: fresh entropy, recorded in summary.json)")
-    run.add_argument("--steps", type=_int_arg(1, MAX_STEPS), default=None,
+    run.add_argument("--steps", type=int_arg(1, MAX_STEPS), default=None,
                      help=f"weeks to simulate (default {HORIZON_WEEKS})")
     run.add_argument("--out", default="out/run", help="output folder (default out/run)")
     run.add_argument("--set", dest="overrides", action="append", type=_set_arg, default=[],

@@ -6,14 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from aiscale_sim.cli import int_arg
+
 EXIT_FAILED_RUNS = 1
 EXECUTORS = ("serial", "processes", "dask")
-
-
-def _int_arg(lo: int, hi: int | None = None):
-    from aiscale_sim.cli import _int_arg as parse
-
-    return parse(lo, hi)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -21,12 +17,12 @@ def _common(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--executor", choices=EXECUTORS, default="processes",
                    help="where runs execute (default: processes, all cores)")
-    p.add_argument("--workers", type=_int_arg(1), default=None,
+    p.add_argument("--workers", type=int_arg(1), default=None,
                    help="worker processes (default: every core)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                    "(implies --executor dask)")
-    p.add_argument("--steps", type=_int_arg(1, MAX_STEPS), default=None,
+    p.add_argument("--steps", type=int_arg(1, MAX_STEPS), default=None,
                    help="weeks per run")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
@@ -48,9 +44,9 @@ def register(subparsers) -> None:
         "reference for paired differences.")
     cp.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                     help="shipped scenario names or TOML files")
-    cp.add_argument("--seeds", type=_int_arg(1), default=10, help="seeds per strategy "
+    cp.add_argument("--seeds", type=int_arg(1), default=10, help="seeds per strategy "
                     "(default 10)")
-    cp.add_argument("--seed", type=_int_arg(0), default=0, help="master seed (default 0)")
+    cp.add_argument("--seed", type=int_arg(0), default=0, help="master seed (default 0)")
     cp.add_argument("--out", default="out/compare", help="experiment folder "
                     "(default out/compare)")
     _common(cp)

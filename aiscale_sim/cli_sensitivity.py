@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from aiscale_sim.cli import int_arg
 from aiscale_sim.errors import UserInputError
 
 _EPILOG = """\
@@ -44,26 +45,6 @@ dict of numbers.
 """
 
 
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{v} is out of range; allowed at least 1")
-    return v
-
-
-def _nonneg(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"{v} is out of range; allowed at least 0")
-    return v
-
-
 def register(subparsers) -> None:
     """Add ``sensitivity`` to the ``aiscale`` parser."""
     p = subparsers.add_parser(
@@ -79,19 +60,19 @@ def register(subparsers) -> None:
                    help="comma-separated levers to vary (default: every policy lever)")
     p.add_argument("--analysis", default=None, metavar="FILE",
                    help="analysis TOML: narrower bounds, distributions, groups")
-    p.add_argument("--n", type=_positive, required=True,
+    p.add_argument("--n", type=int_arg(1), required=True,
                    help="trajectories (morris), base sample N (sobol) or points")
-    p.add_argument("--replicates", type=_positive, default=1,
+    p.add_argument("--replicates", type=int_arg(1), default=1,
                    help="runs per sample point with common seeds (default 1)")
-    p.add_argument("--steps", type=_positive, default=156, help="weeks per run (default 156)")
-    p.add_argument("--every", type=_positive, default=13,
+    p.add_argument("--steps", type=int_arg(1), default=156, help="weeks per run (default 156)")
+    p.add_argument("--every", type=int_arg(1), default=13,
                    help="weeks between time-resolved indices (default 13)")
-    p.add_argument("--seed", type=_nonneg, default=0,
+    p.add_argument("--seed", type=int_arg(0), default=0,
                    help="fixes the sample, the bootstrap and the run seeds (default 0)")
     p.add_argument("--scenario", default=None, help="base scenario (default baseline)")
-    p.add_argument("--employees", type=_positive, default=None, help="organisation size")
+    p.add_argument("--employees", type=int_arg(1), default=None, help="organisation size")
     p.add_argument("--executor", default="processes", help="serial | processes | dask")
-    p.add_argument("--workers", type=_positive, default=None, help="worker processes")
+    p.add_argument("--workers", type=int_arg(1), default=None, help="worker processes")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address")
     p.add_argument("--out", default=None, help="output folder (default out/sensitivity-METHOD)")
     p.add_argument("--second-order", action="store_true", help="also Sobol' S2")
