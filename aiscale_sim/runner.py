@@ -55,7 +55,14 @@ import pandas as pd
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.files import write_bytes, write_parquet
 from aiscale_sim.levers import LEVERS, LEVERS_BY_NAME, unknown_lever_error
-from aiscale_sim.simulate import HORIZON_WEEKS, MAX_STEPS, package_version, resolve, simulate
+from aiscale_sim.simulate import (
+    HORIZON_WEEKS,
+    MAX_STEPS,
+    model_fingerprint,
+    package_version,
+    resolve,
+    simulate,
+)
 
 EXECUTORS = ("serial", "processes", "dask")
 FORMAT_VERSION = 1
@@ -305,9 +312,14 @@ def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _run_one(run: Run, steps: int) -> dict[str, Any]:
+def _run_one(run: Run, steps: int, fingerprint: str | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
+        if fingerprint is not None and fingerprint != model_fingerprint():
+            raise RuntimeError(
+                f"this worker runs a different model (fingerprint {model_fingerprint()}, "
+                f"aiscale-sim {package_version()}) from the one that started the experiment "
+                f"({fingerprint}); install the same aiscale-sim on every worker")
         result = simulate(dict(run.levers), seed=run.seed, steps=steps)
     except Exception as e:  # a failing run is data, not the end of the experiment
         return {"run_id": run.run_id, "ok": False, "error": f"{type(e).__name__}: {e}",
@@ -325,9 +337,17 @@ def _run_one(run: Run, steps: int) -> dict[str, Any]:
             "seconds": time.perf_counter() - t0}
 
 
-def run_batch(runs: Sequence[Run], steps: int) -> list[dict[str, Any]]:
-    """Run a batch of runs (one task on a worker); never raises for a failing run."""
-    return [_run_one(r, steps) for r in runs]
+def run_batch(runs: Sequence[Run], steps: int,
+              fingerprint: str | None = None) -> list[dict[str, Any]]:
+    """Run a batch of runs (one task on a worker); never raises for a failing run.
+
+    Args:
+        runs: The runs of this task.
+        steps: Weeks per run.
+        fingerprint: The model fingerprint of the process that started the experiment; a
+            worker with another model fails its runs instead of mixing in other numbers.
+    """
+    return [_run_one(r, steps, fingerprint) for r in runs]
 
 
 # --- files ----------------------------------------------------------------------------------
@@ -615,6 +635,7 @@ def _new_manifest(design: Sequence[Run], steps: int, fingerprint: str,
         "kind": getattr(design, "kind", "custom"),
         "design_hash": fingerprint,
         "package_version": package_version(),
+        "model_fingerprint": model_fingerprint(),
         "master_seed": master,
         "steps": steps,
         "created": _now(),
@@ -641,6 +662,13 @@ def _open_folder(out: Path, design: Sequence[Run], steps: int,
         except ValueError as e:
             raise UserInputError(f"{mf}: broken manifest ({e}); "
                                  "delete the folder or choose another") from None
+        made_by = manifest.get("model_fingerprint")
+        if made_by is not None and made_by != model_fingerprint():
+            raise UserInputError(
+                f"{out} holds results of a different model (fingerprint {made_by}, "
+                f"aiscale-sim {manifest.get('package_version', '?')}; this one is "
+                f"{model_fingerprint()}): new runs would not be comparable. Use another "
+                "output folder, or delete this one to start over")
         if manifest.get("design_hash") != fingerprint:
             total = manifest.get("counts", {}).get("total", "?")
             raise UserInputError(
@@ -794,13 +822,13 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
             else:
                 queue = iter(batches)
                 for b in itertools.islice(queue, max(2 * n_workers, 4)):
-                    pending.add(pool.submit(run_batch, b, steps))
+                    pending.add(pool.submit(run_batch, b, steps, model_fingerprint()))
                 while pending:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in finished:
                         record(fut.result())
                         for b in itertools.islice(queue, 1):
-                            pending.add(pool.submit(run_batch, b, steps))
+                            pending.add(pool.submit(run_batch, b, steps, model_fingerprint()))
             clean = True
         except BaseException:
             for f in pending:

@@ -6,6 +6,8 @@ this one function, in the manner of EMA Workbench's and mesa-frames' model funct
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,27 @@ def package_version() -> str:
     from aiscale_sim import __version__
 
     return __version__
+
+
+#: Modules whose source decides what a run computes.
+MODEL_MODULES = ("agents", "employees", "levers", "model", "network", "outputs", "pipeline",
+                 "scenarios", "simulate", "states")
+
+
+@functools.cache
+def model_fingerprint() -> str:
+    """A short hash of the model's source code.
+
+    Two runs with the same levers, seed and fingerprint give the same numbers. The runner
+    stores it in every experiment folder and refuses to mix results of different models
+    (a changed rule or constant, or a worker with another version installed).
+    """
+    h = hashlib.sha256()
+    pkg = Path(__file__).resolve().parent
+    for name in MODEL_MODULES:
+        h.update(name.encode())
+        h.update((pkg / f"{name}.py").read_bytes())
+    return h.hexdigest()[:16]
 
 
 def concrete_seed(seed: int | None) -> int:
@@ -169,6 +192,7 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
         "scenario": sc.name,
         "scenario_path": sc.path,
         "version": package_version(),
+        "model_fingerprint": model_fingerprint(),
         "steps": steps,
         "levers": sc.levers,
         "outcomes": summary_outcomes(model, ts),

@@ -215,3 +215,27 @@ def test_kill_9_then_resume_equals_uninterrupted(tmp_path):
     assert not (out / "parts").exists()
     pd.testing.assert_frame_equal(a.summaries, b.summaries)
     pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+
+
+def test_results_of_another_model_are_never_mixed(tmp_path):
+    import json
+
+    d = tiny_design(n_seeds=1)
+    out = tmp_path / "exp"
+    first = run_experiment(d, out, steps=STEPS, executor="serial", progress=False)
+    assert first.manifest["model_fingerprint"] == runner.model_fingerprint()
+    # The same folder after the model changed: resuming would mix two models' numbers.
+    mf = out / "manifest.json"
+    manifest = json.loads(mf.read_text())
+    manifest["model_fingerprint"] = "0123456789abcdef"
+    mf.write_text(json.dumps(manifest))
+    with pytest.raises(UserInputError, match="different model.*0123456789abcdef"):
+        run_experiment(d, out, steps=STEPS, executor="serial", progress=False)
+
+
+def test_worker_with_another_model_fails_its_runs_instead_of_mixing():
+    run = tiny_design(n_seeds=1)[0]
+    ok, = runner.run_batch([run], STEPS, runner.model_fingerprint())
+    assert ok["ok"]
+    bad, = runner.run_batch([run], STEPS, "0123456789abcdef")
+    assert not bad["ok"] and "install the same aiscale-sim on every worker" in bad["error"]
