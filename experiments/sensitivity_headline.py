@@ -1,7 +1,8 @@
-"""Headline sensitivity analysis: Morris screening of every policy lever, then Sobol' on the
-most influential few, on a small organisation (2,000 employees, three years).
+"""Headline sensitivity analysis: Morris on every policy lever, then Sobol' on the top few.
 
-    python experiments/sensitivity_headline.py            # the full analysis (~10 min, 2 cores)
+Runs on a small organisation (2,000 employees, three years).
+
+    python experiments/sensitivity_headline.py            # the full analysis (~6 min, 2 cores)
     python experiments/sensitivity_headline.py --quick    # a seconds-long smoke version
 
 Writes out/sensitivity_headline/{morris,sobol}/ (experiment folders + indices + figures) and prints

@@ -128,9 +128,17 @@ def morris_figure(res: SensitivityResult):
                     capsize=2)
         top = float(np.nanmax([d["mu_star"].max(), d["sigma"].max(), 1e-12]))
         ax.plot([0, top], [0, top], color="grey", ls=":", lw=1)
-        for r in d.nlargest(5, "mu_star").itertuples():
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        placed: list[tuple[float, float, float]] = []  # x, y, label width (axes fractions)
+        for r in d.nlargest(5, "mu_star").sort_values("sigma", ascending=False).itertuples():
+            x, y = (r.mu_star - x0) / (x1 - x0), (r.sigma - y0) / (y1 - y0)
+            w = 0.017 * len(r.parameter)
+            # A label that would run into another labelled point or label goes below its point.
+            crowded = any(abs(y - py) < 0.07 and (px <= x <= px + pw or x <= px <= x + w)
+                          for px, py, pw in placed)
+            placed.append((x, y, w))
             ax.annotate(r.parameter, (r.mu_star, r.sigma), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
+                        xytext=(3, -10 if crowded else 3), textcoords="offset points")
         ax.set(title=out, xlabel="mu_star", ylabel="sigma")
     for ax in list(axes.flat)[len(outputs):]:
         ax.set_visible(False)
