@@ -21,6 +21,10 @@ ok_python() {
 
 find_python() {
     local c
+    if [ -n "${AISCALE_PYTHON:-}" ] && ! ok_python "$AISCALE_PYTHON"; then
+        echo "aiscale.sh: AISCALE_PYTHON=$AISCALE_PYTHON is not a Python 3.12 or newer" \
+             "with venv; looking elsewhere" >&2
+    fi
     for c in "${AISCALE_PYTHON:-}" python3.14 python3.13 python3.12 python3 python; do
         [ -n "$c" ] || continue
         if command -v "$c" >/dev/null 2>&1 && ok_python "$c"; then
