@@ -269,3 +269,27 @@ def test_python_api_matches_cli(ishigami_sobol):
     res = sensitivity_analysis("sobol", 4096, function=ISHIGAMI, problem=PROBLEM, seed=3)
     cli = pd.read_csv(ishigami_sobol / "indices.csv")
     np.testing.assert_allclose(res.indices["ST"].to_numpy(), cli["ST"].to_numpy(), atol=1e-12)
+
+
+def test_time_resolved_sobol_with_second_order_matches_the_final_indices():
+    from aiscale_sim.sensitivity.analysis import run_sensitivity
+    from aiscale_sim.sensitivity.evaluators import Evaluation
+    from aiscale_sim.sensitivity.problem import function_problem
+
+    prob = function_problem({"parameters": {"a": {"low": 0, "high": 1},
+                                            "b": {"low": 0, "high": 1},
+                                            "c": {"low": 0, "high": 1}}})
+
+    def evaluate(problem, X, replicates=1, seed=0, progress=False):
+        y = X[:, 0] + 0.3 * X[:, 1] ** 2
+        Y = np.repeat(y[:, None], replicates, axis=1)
+        return Evaluation(outputs={"y": Y}, series=np.repeat(Y[:, :, None], 2, axis=2),
+                          weeks=[1, 2])
+
+    r = run_sensitivity(prob, evaluate, method="sobol", n=64, second_order=True,
+                        convergence=False)
+    final = r.indices.set_index("parameter")
+    for week in (1, 2):
+        wk = r.time_indices[r.time_indices["week"] == week].set_index("parameter")
+        np.testing.assert_allclose(wk["S1"], final["S1"], atol=1e-12)
+        np.testing.assert_allclose(wk["ST"], final["ST"], atol=1e-12)

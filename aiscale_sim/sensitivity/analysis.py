@@ -471,7 +471,7 @@ def run_sensitivity(problem: Problem, evaluator: Callable[..., Any], *, method: 
         for w, week in enumerate(ev.weeks):
             yw = ev.series[:, :, w].mean(axis=1)
             df, _ = analyze_output(problem, method, X, yw, seed=s_boot,
-                                   num_resamples=num_resamples)
+                                   second_order=second_order, num_resamples=num_resamples)
             if df is None:
                 df = pd.DataFrame({"parameter": problem.factor_names,
                                    **{c: np.nan for c in INDEX_COLUMNS[method]}})
