@@ -99,7 +99,7 @@ def cmd_compare(args) -> int:
                                      scheduler=args.scheduler, progress=not args.quiet)
     if not args.quiet:
         names = exp.manifest["metadata"]["strategies"]
-        for line in verdict(table, names):
+        for line in verdict(table, names, exp.summaries):
             print(line)
         print(f"\nwrote {exp.path / 'comparison.csv'} and {report}")
     return _report_failures(exp)

@@ -70,32 +70,88 @@ def compare_table(summaries: pd.DataFrame, strategies: Sequence[str]) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def verdict(table: pd.DataFrame, strategies: Sequence[str]) -> list[str]:
-    """Plain-language sentences: which strategy wins on which outcome, and how sure we are."""
+#: Fewer paired seeds than this and the verdict does not say how sure it is.
+MIN_SEEDS_FOR_CONFIDENCE = 5
+
+
+def _paired_record(summaries: pd.DataFrame, a: str, b: str, col: str,
+                   higher: bool) -> tuple[int, int, int]:
+    """Wins, ties and losses of strategy ``a`` against ``b`` over their shared seeds."""
+    xa = summaries[summaries["scenario"] == a].set_index("seed")[col].astype(float)
+    xb = summaries[summaries["scenario"] == b].set_index("seed")[col].astype(float)
+    d = (xa - xb.reindex(xa.index)).dropna()
+    if not higher:
+        d = -d
+    return int((d > 0).sum()), int((d == 0).sum()), int((d < 0).sum())
+
+
+def _confidence(wins: int, ties: int, losses: int) -> str:
+    from scipy.stats import binomtest
+
+    n = wins + ties + losses
+    if n < MIN_SEEDS_FOR_CONFIDENCE:
+        return f"too few paired seeds ({n}) to say how sure; run more seeds"
+    if wins + losses == 0:
+        return "no difference on any seed"
+    p = binomtest(wins, wins + losses, 0.5).pvalue  # sign test, ties left out
+    share = wins / (wins + losses)
+    if p < 0.01 and share >= 0.8:
+        return "clear"
+    if p < 0.1:
+        return "likely"
+    return "uncertain: luck matters as much as strategy"
+
+
+def verdict(table: pd.DataFrame, strategies: Sequence[str],
+            summaries: pd.DataFrame | None = None) -> list[str]:
+    """Plain-language sentences: which strategy wins on which outcome, and how sure we are.
+
+    The best strategy by mean is compared with the runner-up seed by seed (the seeds are
+    shared, so the comparison is paired): wins, ties and losses, and a sign test decides
+    between "clear", "likely" and "uncertain". An outcome that is undefined on every seed
+    for some strategy is reported as such rather than silently left out.
+
+    Args:
+        table: The comparison table (:func:`compare_table`).
+        strategies: Strategy names, the first being the reference.
+        summaries: One row per run; needed for the best-against-runner-up record (without
+            it, the record against the reference from ``table`` is used).
+    """
     lines = []
     for col, label, higher in OUTCOMES:
-        t = table[table["outcome"] == col].dropna(subset=["mean"])
+        t = table[table["outcome"] == col]
         if t.empty:
             continue
-        best = t.sort_values("mean", ascending=not higher).iloc[0]
+        title = label[0].upper() + label[1:]
+        undefined = t[t["mean"].isna()]["strategy"].tolist()
+        t = t.dropna(subset=["mean"]).sort_values("mean", ascending=not higher)
+        note = (f" (undefined on every seed for {', '.join(undefined)})" if undefined else "")
+        if t.empty:
+            lines.append(f"{title}: n/a{note}.")
+            continue
+        best = t.iloc[0]
         name = best["strategy"]
-        if name == strategies[0]:
-            others = t[t["strategy"] != name]
-            if others.empty:
-                continue
-            # how often the reference beats the runner-up, from the paired differences
-            runner = others.sort_values("mean", ascending=not higher).iloc[0]
-            sure = 1.0 - runner["share_better"] if not np.isnan(runner["share_better"]) else None
-        else:
-            sure = best["share_better"]
-        how = ("" if sure is None or np.isnan(sure) else
-               f" It beats {strategies[0] if name != strategies[0] else 'the runner-up'}"
-               f" on {sure:.0%} of the paired seeds")
-        conf = ("" if sure is None or np.isnan(sure) else
-                " (clear)." if sure >= 0.9 else " (likely)." if sure >= 0.7 else
-                " (uncertain: luck matters as much as strategy).")
-        lines.append(f"{label[0].upper() + label[1:]}: {name} is best "
-                     f"(mean {_fmt(best['mean'], col)}).{how}{conf if how else ''}")
+        if len(t) == 1:
+            lines.append(f"{title}: only {name} has a value (mean {_fmt(best['mean'], col)})"
+                         f"{note}.")
+            continue
+        runner = t.iloc[1]
+        if summaries is not None:
+            w, ti, lo = _paired_record(summaries, name, runner["strategy"], col, higher)
+        else:  # only the record against the reference is in the table
+            ref_row = best if name != strategies[0] else runner
+            n = int(ref_row["n"])
+            share = ref_row["share_better"]
+            w = int(round(share * n)) if not np.isnan(share) else 0
+            ti, lo = 0, n - w
+        if w == 0 and lo == 0:
+            lines.append(f"{title}: {name} and {runner['strategy']} are equal on every one of "
+                         f"{ti} paired seeds (mean {_fmt(best['mean'], col)}){note}.")
+            continue
+        lines.append(
+            f"{title}: {name} is best (mean {_fmt(best['mean'], col)}), ahead of the "
+            f"runner-up {runner['strategy']} ({_fmt(runner['mean'], col)}) on {w} paired "
+            f"seeds, behind on {lo}, tied on {ti} ({_confidence(w, ti, lo)}){note}.")
     return lines
 
 
@@ -140,5 +196,5 @@ def run_compare(scenarios: Sequence[Any], out_dir: str | Path, *, n_seeds: int =
                                    "seeds": n_seeds})
     table = compare_table(exp.summaries, names)
     write_csv(out / "comparison.csv", table)
-    report = write_report(exp, table, names, verdict(table, names))
+    report = write_report(exp, table, names, verdict(table, names, exp.summaries))
     return exp, table, report

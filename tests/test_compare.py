@@ -2,6 +2,7 @@
 
 import re
 
+import pandas as pd
 import pytest
 
 from aiscale_sim import load_experiment
@@ -113,3 +114,29 @@ def test_bad_input_exits_2(argv, message, tmp_path, capsys):
     err = capsys.readouterr().err
     assert re.search(message, err)
     assert "Traceback" not in err
+
+
+def test_verdict_counts_ties_and_needs_enough_seeds():
+    from aiscale_sim.compare import OUTCOMES, compare_table, verdict
+
+    rows = []
+    for seed in range(10):
+        for name, bump in (("a", 0.0), ("b", 0.0), ("c", 0.1)):
+            row = {"scenario": name, "seed": seed}
+            for col, _, _ in OUTCOMES:
+                row[col] = 0.5 + bump + 0.01 * seed
+            row["pilot_to_production_rate"] = float("nan") if name == "b" else 0.5
+            rows.append(row)
+    s = pd.DataFrame(rows)
+    lines = verdict(compare_table(s, ["a", "b", "c"]), ["a", "b", "c"], s)
+    adoption = next(x for x in lines if x.startswith("Employees using AI"))
+    assert "c is best" in adoption and "on 10 paired seeds, behind on 0, tied on 0" in adoption
+    assert "(clear)" in adoption  # 10 of 10: sign test p = 0.002
+    rate = next(x for x in lines if x.startswith("Pilot-to-production"))
+    assert "undefined on every seed for b" in rate and "equal on every one of 10" in rate
+    six = s[s["seed"] < 6]
+    lines = verdict(compare_table(six, ["a", "c"]), ["a", "c"], six)
+    assert "(likely)" in lines[0]  # 6 of 6: p = 0.03, not yet clear
+    few = s[s["seed"] < 2]
+    lines = verdict(compare_table(few, ["a", "c"]), ["a", "c"], few)
+    assert all("too few paired seeds" in x for x in lines if "is best" in x)
