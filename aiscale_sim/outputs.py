@@ -221,6 +221,11 @@ def adopter_categories(model: EnterpriseModel) -> dict[str, float]:
 # --- end of run ------------------------------------------------------------------------------
 
 
+#: Outcomes that are None because something did not happen, or could not yet be observed,
+#: within the horizon (not because they are undefined).
+NOT_REACHED_OUTCOMES = ("time_to_50pct_adoption_weeks", "payback_week", "production_survival_3y")
+
+
 def time_to_share(series: pd.Series, weeks: pd.Series, share: float) -> int | None:
     """First week at which ``series`` reaches ``share``, or None."""
     hit = np.flatnonzero(series.to_numpy() >= share)

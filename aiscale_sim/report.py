@@ -107,6 +107,10 @@ def write_report(exp: Experiment, table: pd.DataFrame, strategies: Sequence[str]
     s = exp.summaries
     budget_rows = []
     for name in strategies:
+        if not (s["scenario"] == name).any():  # every run of this strategy failed
+            budget_rows.append({"strategy": name, "budgeted spend ($M/yr)": float("nan"),
+                                "realised cost ($M/yr, mean)": float("nan"), "seeds": 0})
+            continue
         lv = s[s["scenario"] == name].iloc[0]
         runs = s[s["scenario"] == name]
         years = max(float(exp.manifest.get("steps") or 52), 1.0) / 52.0

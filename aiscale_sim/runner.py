@@ -55,6 +55,7 @@ import pandas as pd
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.files import write_bytes, write_parquet
 from aiscale_sim.levers import LEVERS, LEVERS_BY_NAME, unknown_lever_error
+from aiscale_sim.outputs import NOT_REACHED_OUTCOMES
 from aiscale_sim.simulate import (
     HORIZON_WEEKS,
     MAX_STEPS,
@@ -68,6 +69,8 @@ EXECUTORS = ("serial", "processes", "dask")
 FORMAT_VERSION = 1
 #: Seconds allowed to reach a Dask scheduler before giving up.
 SCHEDULER_TIMEOUT_S = 15
+#: Hard limit on connecting to a scheduler, whatever the endpoint does.
+SCHEDULER_DEADLINE_S = 25
 
 MANIFEST = "manifest.json"
 SUMMARIES = "summaries.parquet"
@@ -325,7 +328,9 @@ def _run_one(run: Run, steps: int, fingerprint: str | None = None) -> dict[str, 
         return {"run_id": run.run_id, "ok": False, "error": f"{type(e).__name__}: {e}",
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
     outcomes = flatten(result.summary["outcomes"])
-    nan = [k for k, v in outcomes.items() if isinstance(v, float) and math.isnan(v)]
+    # Undefined outcomes (None in the summary, NaN as numbers), except "not reached yet".
+    nan = [k for k, v in outcomes.items() if k not in NOT_REACHED_OUTCOMES
+           and (v is None or (isinstance(v, float) and math.isnan(v)))]
     row: dict[str, Any] = {"run_id": run.run_id, "scenario": run.scenario, "seed": run.seed}
     row.update(run.levers)
     for k, v in outcomes.items():
@@ -561,6 +566,36 @@ class _Serial:
         """Nothing to shut down."""
 
 
+def _connect(client_class, scheduler: str):
+    """Connect to a Dask scheduler, or fail with a clear message within the deadline.
+
+    Dask's own ``timeout`` covers a refused connection but not an endpoint that accepts the
+    connection and never answers (a dashboard port, another service); the attempt therefore
+    runs in a daemon thread with a hard deadline, and any error becomes a user error.
+    """
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def attempt():
+        try:
+            box["client"] = client_class(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s",
+                                         set_as_default=False)
+        except BaseException as e:  # reported below, in the caller's thread
+            box["error"] = e
+
+    t = threading.Thread(target=attempt, daemon=True, name="aiscale-dask-connect")
+    t.start()
+    t.join(SCHEDULER_DEADLINE_S)
+    if "client" in box:
+        return box["client"]
+    why = (f"no answer within {SCHEDULER_DEADLINE_S} s" if t.is_alive()
+           else f"{type(box['error']).__name__}: {box['error']}")
+    raise UserInputError(f"cannot reach the Dask scheduler at {scheduler} ({why}); check the "
+                         "address (tcp://HOST:8786 by default, not the dashboard port) and "
+                         "that 'dask scheduler' is running there")
+
+
 def _open_dask(workers: int | None, scheduler: str | None):
     try:
         from dask.distributed import Client, LocalCluster
@@ -568,13 +603,7 @@ def _open_dask(workers: int | None, scheduler: str | None):
         raise UserInputError("the dask executor needs dask.distributed: "
                              "pip install 'aiscale-sim[dask]'") from None
     if scheduler:
-        try:
-            client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s",
-                            set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as e:
-            raise UserInputError(f"cannot reach the Dask scheduler at {scheduler} within "
-                                 f"{SCHEDULER_TIMEOUT_S} s: {e}") from None
-        return client, None
+        return _connect(Client, scheduler), None
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                            dashboard_address=None, silence_logs=40)
@@ -730,7 +759,10 @@ def _consolidate(out: Path, manifest: dict[str, Any], status_if_done: bool = Tru
         manifest["nan_runs"] = [int(x) for x in
                                 summaries.loc[summaries["nan_outcomes"] != "", "run_id"]]
     if status_if_done:
-        manifest["status"] = "complete" if not failures else "complete_with_failures"
+        if len(ok_ids) + len(failures) < total:
+            manifest["status"] = "interrupted"
+        else:
+            manifest["status"] = "complete" if not failures else "complete_with_failures"
     manifest["updated"] = _now()
     _write_json(out / MANIFEST, manifest)
 
@@ -774,7 +806,49 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
     design = design if isinstance(design, list) else list(design)
     _check_design(design)
     out = Path(out_dir)
-    manifest = _open_folder(out, design, steps, metadata)
+    client = cluster = None
+    if executor == "dask":  # connect first: an unreachable scheduler leaves no folder behind
+        client, cluster = _open_dask(workers, scheduler)
+    try:
+        manifest = _open_folder(out, design, steps, metadata)
+        with _folder_lock(out):
+            return _run_in_folder(out, manifest, design, steps, executor, workers,
+                                  client, progress)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _folder_lock(out: Path):
+    """An exclusive lock on the experiment folder, so two processes never write it at once."""
+    import contextlib
+
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no advisory locks; one process per folder is on the user
+        return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def locked():
+        with open(out / ".lock", "a") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UserInputError(
+                    f"{out} is in use by another aiscale process; wait for it to finish, or "
+                    "use another output folder") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    return locked()
+
+
+def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps: int,
+                   executor: str, workers: int | None, client, progress: bool) -> Experiment:
     _clean_orphans(out)
     done = _ok_ids(out)
     todo = [r for r in design if r.run_id not in done]
@@ -782,7 +856,6 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
 
     n_failed = 0
     if todo:
-        client = cluster = None
         if executor == "serial":
             pool: Any = _Serial()
             n_workers = 1
@@ -792,7 +865,6 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
             n_workers = min(workers or os.cpu_count() or 1, len(todo))
             pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=_mp_context())
         else:
-            client, cluster = _open_dask(workers, scheduler)
             n_workers = max(1, len(client.scheduler_info().get("workers", {}))
                             or workers or 1)
             pool = client.get_executor(pure=False)
@@ -842,9 +914,5 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
                 pool.shutdown(wait=clean, cancel_futures=not clean)
             else:
                 pool.shutdown(wait=False)
-            if client is not None:
-                client.close()
-            if cluster is not None:
-                cluster.close()
     _consolidate(out, manifest)
     return Experiment(out)

@@ -125,9 +125,10 @@ def load_scenario(ref: str | Path | None = None) -> Scenario:
         from aiscale_sim.budget import SHARE_LEVERS, levers_from_budget, validate_budget
 
         clash = [k for k in data.get("levers", {}) if k in SHARE_LEVERS.values()]
-        if clash and budget_src == path:
+        if clash:
+            where = "" if budget_src == path else f" (inherited from {budget_src.name})"
             raise UserInputError(
-                f"{path}: {', '.join(clash)} set both in [levers] and by [budget]; "
+                f"{path}: {', '.join(clash)} set both in [levers] and by [budget]{where}; "
                 "remove it from [levers] (the budget decides spend levers)")
         sized = validate_levers(values, str(path))
         budget = validate_budget(budget, str(budget_src))

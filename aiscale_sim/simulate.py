@@ -84,9 +84,24 @@ def resolve(levers_or_scenario: Any = None,
             if k not in LEVERS_BY_NAME:
                 raise unknown_lever_error(k, "overrides")
         merged = {**sc.levers, **overrides}
+        if sc.budget is not None:
+            merged = _rebudget(sc, overrides, merged)
         sc = Scenario(name=sc.name, levers=validate_levers(merged), description=sc.description,
                       path=sc.path, overrides={**sc.overrides, **overrides})
     return sc
+
+
+def _rebudget(sc: Scenario, overrides: dict[str, Any], merged: dict[str, Any]) -> dict:
+    """Keep a budget scenario on budget when overrides change the organisation's size."""
+    from aiscale_sim.budget import SHARE_LEVERS, levers_from_budget
+
+    spend = [k for k in overrides if k in SHARE_LEVERS.values()]
+    if spend:
+        raise UserInputError(
+            f"scenario '{sc.name}' sets {', '.join(spend)} through its [budget]; change the "
+            "budget in the scenario file instead of overriding spend levers")
+    sized = validate_levers(merged, "overrides")
+    return {**merged, **levers_from_budget(sc.budget, sized, sc.path or sc.name)}
 
 
 @dataclass

@@ -9,7 +9,7 @@ from aiscale_sim import load_experiment
 from aiscale_sim.budget import annual_budget_cost, levers_from_budget, validate_budget
 from aiscale_sim.cli import main
 from aiscale_sim.errors import UserInputError
-from aiscale_sim.scenarios import load_scenario
+from aiscale_sim.scenarios import load_scenario, scenario_dir
 
 STRATEGIES = ("tech_first", "people_first_budget", "balanced")
 
@@ -140,3 +140,17 @@ def test_verdict_counts_ties_and_needs_enough_seeds():
     few = s[s["seed"] < 2]
     lines = verdict(compare_table(few, ["a", "c"]), ["a", "c"], few)
     assert all("too few paired seeds" in x for x in lines if "is best" in x)
+
+
+def test_budget_stays_equal_under_size_overrides_and_refuses_spend_overrides(tmp_path):
+    from aiscale_sim.simulate import resolve
+
+    for size in ({"employees": 2000}, {"employees": 9000, "business_units": 3}):
+        assert annual_budget_cost(resolve("balanced", size).levers) == pytest.approx(14.0)
+    with pytest.raises(UserInputError, match="through its \\[budget\\]"):
+        resolve("balanced", {"training_hours": 5.0})
+    child = tmp_path / "child.toml"
+    child.write_text(f'extends = "{scenario_dir() / "balanced.toml"}"\n'
+                     "[levers]\ntraining_hours = 30.0\n")
+    with pytest.raises(UserInputError, match="inherited from balanced.toml"):
+        load_scenario(child)

@@ -108,7 +108,14 @@ def test_failing_run_is_recorded_and_others_finish(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "simulate", flaky)
     exp = run_experiment(d, tmp_path / "e", steps=STEPS, executor="serial", progress=False)
     assert exp.manifest["status"] == "complete_with_failures"
-    assert exp.manifest["counts"] == {"total": 6, "done": 5, "failed": 1, "nan": 0}
+    counts = exp.manifest["counts"]
+    assert {k: counts[k] for k in ("total", "done", "failed")} == {"total": 6, "done": 5,
+                                                                  "failed": 1}
+    # Undefined outcomes are flagged per run (a short run often has no concluded pilot).
+    s = exp.summaries
+    undefined_rate = s["pilot_to_production_rate"].isna()
+    assert (s.loc[undefined_rate, "nan_outcomes"].str.contains("pilot_to_production_rate")).all()
+    assert counts["nan"] == int((s["nan_outcomes"] != "").sum())
     assert sorted(exp.summaries["run_id"]) == [0, 1, 2, 3, 5]
     f = exp.failures
     assert list(f["run_id"]) == [4]
@@ -239,3 +246,34 @@ def test_worker_with_another_model_fails_its_runs_instead_of_mixing():
     assert ok["ok"]
     bad, = runner.run_batch([run], STEPS, "0123456789abcdef")
     assert not bad["ok"] and "install the same aiscale-sim on every worker" in bad["error"]
+
+
+def test_a_folder_in_use_is_refused(tmp_path):
+    import fcntl
+
+    d = tiny_design(n_seeds=1)
+    out = tmp_path / "busy"
+    run_experiment(d, out, steps=STEPS, executor="serial", progress=False)
+    with open(out / ".lock", "a") as f:  # another process holds the folder
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(UserInputError, match="in use by another aiscale process"):
+            run_experiment(d, out, steps=STEPS, executor="serial", progress=False)
+    assert run_experiment(d, out, steps=STEPS, executor="serial",
+                          progress=False).manifest["status"] == "complete"
+
+
+def test_silent_endpoint_fails_by_the_deadline_and_leaves_no_folder(tmp_path, monkeypatch):
+    import socket
+
+    monkeypatch.setattr(runner, "SCHEDULER_DEADLINE_S", 3)
+    monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT_S", 60)  # dask's own timeout would not help
+    with socket.socket() as srv:  # accepts connections, never says a word
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        address = f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+        t0 = time.monotonic()
+        with pytest.raises(UserInputError, match=f"cannot reach the Dask scheduler at {address}"):
+            run_experiment(tiny_design(1), tmp_path / "x", steps=STEPS, executor="dask",
+                           scheduler=address, progress=False)
+        assert time.monotonic() - t0 < 10
+    assert not (tmp_path / "x").exists()
