@@ -169,16 +169,23 @@ def plot_sweep(exp: Experiment, levers: list[str]) -> list[Path]:
                 continue
             fig, ax = plt.subplots(figsize=(6, 4))
             subsets = [(None, s)] if group is None else list(s.groupby(group))
+            categorical = LEVERS_BY_NAME[lever].kind in ("choice", "bool")
+            values = sorted(s[lever].unique(), key=str) if categorical else None
             for gval, sub in subsets:
                 g = sub.groupby(lever)[col]
-                x = np.array(sorted(sub[lever].unique()), dtype=float)
-                mean = g.mean().reindex(x).to_numpy(dtype=float)
-                lo = g.quantile(0.05).reindex(x).to_numpy(dtype=float)
-                hi = g.quantile(0.95).reindex(x).to_numpy(dtype=float)
+                keys = values if categorical else sorted(sub[lever].unique())
+                # Choice and bool levers are plotted by position, named on the axis.
+                x = (np.arange(len(keys), dtype=float) if categorical
+                     else np.array(keys, dtype=float))
+                mean = g.mean().reindex(keys).to_numpy(dtype=float)
+                lo = g.quantile(0.05).reindex(keys).to_numpy(dtype=float)
+                hi = g.quantile(0.95).reindex(keys).to_numpy(dtype=float)
                 name = "all" if gval is None else f"{group} = {gval:g}" if isinstance(
                     gval, float) else f"{group} = {gval}"
                 (line,) = ax.plot(x, mean, marker="o", label=name)
                 ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2)
+            if categorical:
+                ax.set_xticks(range(len(values)), [str(v) for v in values])
             ax.set_xlabel(f"{lever} ({LEVERS_BY_NAME[lever].unit})")
             ax.set_ylabel(label)
             ax.set_title(f"{label} vs {lever}\nmean across seeds, band 5-95%", fontsize=10)

@@ -75,3 +75,16 @@ def test_missing_file_and_unreachable_scheduler(tmp_path, capsys):
     assert rc == 2
     assert time.monotonic() - t0 < 30
     assert "tcp://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_sweep_over_a_choice_lever_plots_by_name(tmp_path):
+    exp_file = tmp_path / "choice.toml"
+    exp_file.write_text(
+        'scenario = "baseline"\nseeds = 2\nmaster_seed = 1\nsteps = 30\n'
+        "[set]\nemployees = 300\nbusiness_units = 3\n"
+        '[levers]\nprioritisation = ["launch_everything", "value_feasibility"]\n')
+    out = tmp_path / "out"
+    assert main(["sweep", str(exp_file), "--executor", "serial", "--out", str(out),
+                 "--quiet"]) == 0
+    png = out / "adoption_share_vs_prioritisation.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"
