@@ -42,6 +42,9 @@ from aiscale_sim.states import Adoption, Role, Stage
 
 #: Starting AI literacy (mean) and job anxiety (mean) by role. Anxiety is centred on the
 #: 41-52% of workers who worry about AI and their jobs (BCG 2025; Pew 2025).
+#: The model's random streams (see EnterpriseModel._build): what each one drives.
+STREAMS = ("org", "people", "units", "space", "ideas", "pilots", "production", "weekly")
+
 ROLE_LITERACY = np.array([0.25, 0.38, 0.42, 0.85, 0.85, 0.8, 0.8])
 ROLE_ANXIETY = np.array([0.52, 0.38, 0.3, 0.15, 0.15, 0.15, 0.15])
 
@@ -68,7 +71,8 @@ class EnterpriseModel(mesa.Model):
 
     Args:
         levers: Lever values by name; missing ones take their defaults (see ``aiscale levers``).
-        rng: Seed (int) or ``numpy.random.Generator``; every random draw comes from ``self.rng``.
+        rng: Seed (int) or ``numpy.random.Generator``; every random draw comes from streams
+            spawned from it (``self.streams``, one per part of the model).
         employee_params: Constants of the employee rule (calibration).
         pipeline_params: Constants of the use-case pipeline (calibration).
         place_on_network: Place employees in a ``mesa.discrete_space.Network`` (disable only in
@@ -90,9 +94,17 @@ class EnterpriseModel(mesa.Model):
         self.levers = levers
         self.employee_params = employee_params or EmployeeParams()
         self.pipeline_params = pipeline_params or PipelineParams()
-        lv, r = self.levers, self.rng
+        lv = self.levers
+        # One independent stream per part of the model, all spawned from the run's seed:
+        # two runs with the same seed but other levers still share their employees, units
+        # and weekly draws (common random numbers), even where the levers change how many
+        # draws another part makes.
+        children = self.rng.bit_generator.seed_seq.spawn(len(STREAMS))
+        self.streams = {name: np.random.default_rng(c)
+                        for name, c in zip(STREAMS, children, strict=True)}
+        r = self.streams["people"]
 
-        self.org = build_org(lv, r)
+        self.org = build_org(lv, self.streams["org"])
         n = lv["employees"]
         role = self.org.role
         self.emp: dict[str, np.ndarray] = {
@@ -120,13 +132,15 @@ class EnterpriseModel(mesa.Model):
         # Employees: Mesa agents whose state is their row of self.emp.
         if place_on_network:
             self.grid = Network(self.org.graph, capacity=1,
-                                random=random.Random(int(r.integers(2**63))), layout=None)
+                                random=random.Random(int(self.streams["space"].integers(2**63))),
+                                layout=None)
             self.employees = [Employee(self, i, self.grid[i]) for i in range(n)]
         else:
             self.grid = None
             self.employees = [Employee(self, i) for i in range(n)]
 
         n_units = lv["business_units"]
+        r = self.streams["units"]
         self.units = [
             BusinessUnit(
                 self, u,
@@ -264,7 +278,7 @@ class EnterpriseModel(mesa.Model):
 
     def update_employees(self) -> None:
         """Advance all employees one week at once (the fast path)."""
-        draws = self.rng.random(len(self.employees))
+        draws = self.streams["weekly"].random(len(self.employees))
         new = employee_step(self.emp, self.org.influence, self.unit_inputs(),
                             self.policy_inputs(), self.employee_params, draws)
         first = (new["stage"] == Adoption.ADOPTED) & (self.emp["adopt_week"] < 0)

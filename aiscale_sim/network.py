@@ -59,6 +59,29 @@ def _unit_sizes(n: int, units: int, rng: np.random.Generator) -> np.ndarray:
     return sizes
 
 
+def small_world_edges(m: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Edges of a Watts-Strogatz small world on ``m`` nodes with ``k`` ties per node.
+
+    networkx's generator links ``k // 2`` neighbours on each side, so an odd ``k`` would
+    act like ``k - 1``; here every other node also gets a tie ``k // 2 + 1`` places on, so
+    the mean degree is ``k`` for odd ``k`` too.
+
+    Args:
+        m: Number of nodes.
+        k: Ties per node (2 or more, less than ``m``).
+        rng: Random generator (seeds the rewiring).
+
+    Returns:
+        An (E, 2) array of node pairs.
+    """
+    ws = nx.watts_strogatz_graph(m, k, REWIRE_P, seed=int(rng.integers(2**32)))
+    e = np.array(ws.edges(), dtype=np.int64).reshape(-1, 2)
+    if k % 2 and m > k + 1:
+        a = np.arange(0, m, 2)
+        e = np.vstack([e, np.column_stack([a, (a + k // 2 + 1) % m])])
+    return e
+
+
 def ai_headcount(employees: int, ai_staff_per_1000: float) -> int:
     """Number of AI staff in an organisation of ``employees`` people (at least 2)."""
     return max(2, round(employees * ai_staff_per_1000 / 1000.0))
@@ -124,8 +147,7 @@ def build_org(levers: dict, rng: np.random.Generator) -> Org:
         # Peer ties: small world over the unit in tree order.
         kk = min(k, m - 1) if m > 2 else 1
         if m > 2 and kk >= 2:
-            ws = nx.watts_strogatz_graph(m, kk, REWIRE_P, seed=int(rng.integers(2**32)))
-            e = np.array(ws.edges(), dtype=np.int64).reshape(-1, 2)
+            e = small_world_edges(m, kk, rng)
             rows_src.append(idx[e[:, 0]])
             rows_dst.append(idx[e[:, 1]])
         start += m
@@ -161,8 +183,7 @@ def build_org(levers: dict, rng: np.random.Generator) -> Org:
         rows_dst.append(np.asarray(heads)[unit[idx]])
         if n_coe > 3:
             kk = min(4, n_coe - 1)
-            ws = nx.watts_strogatz_graph(n_coe, kk, REWIRE_P, seed=int(rng.integers(2**32)))
-            e = np.array(ws.edges(), dtype=np.int64).reshape(-1, 2)
+            e = small_world_edges(n_coe, kk, rng)
             rows_src.append(idx[e[:, 0]])
             rows_dst.append(idx[e[:, 1]])
         start += n_coe

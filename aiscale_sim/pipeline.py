@@ -64,7 +64,7 @@ class PipelineParams:
     copy_rate: float = 0.002
     data_rate: float = 0.01
     platform_rate: float = 0.012
-    value_scale: float = 1.2
+    value_scale: float = 1.3
     salary: float = 0.18
     training_cost: float = 80.0
     pilot_cost: float = 0.003
@@ -76,7 +76,7 @@ class PipelineParams:
 
 def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
     """Each unit puts forward new AI ideas (Poisson, more in experimenting cultures)."""
-    lv, rng, pp = model.levers, model.rng, model.pipeline_params
+    lv, rng, pp = model.levers, model.streams["ideas"], model.pipeline_params
     new = []
     for unit in model.units:
         rate = lv["pilot_launch_rate"] / 52.0 * (0.6 + 0.8 * unit.experimentation)
@@ -117,7 +117,7 @@ def launch_pilots(model: EnterpriseModel) -> list[UseCase]:
     ``launch_everything`` starts ideas first come, first served; ``value_feasibility`` ranks
     them by value times feasibility and never starts one whose feasibility is below 0.25.
     """
-    lv, rng = model.levers, model.rng
+    lv, rng = model.levers, model.streams["pilots"]
     propose_ideas(model)
     # Ideas that waited too long are dropped (they never became pilots).
     ideas = []
@@ -168,7 +168,7 @@ def choose_team(model: EnterpriseModel, uc: UseCase) -> AITeam:
     if embedded is None:
         return coe
     share = embedded.capacity / (embedded.capacity + coe.capacity / len(model.units))
-    return embedded if model.rng.random() < share else coe
+    return embedded if model.streams["pilots"].random() < share else coe
 
 
 def start_pilot(model: EnterpriseModel, uc: UseCase, vanity: bool = False) -> None:
@@ -212,7 +212,7 @@ def spend_capacity(model: EnterpriseModel) -> None:
         team.maintenance_coverage = cover
         for uc in own_live:
             uc.maintained = cover
-            if uc.drift_detected and model.rng.random() < cover:
+            if uc.drift_detected and model.streams["production"].random() < cover:
                 uc.quality = uc.quality0  # retrained
                 uc.drift_detected = False
                 model.counters["retrainings"] += 1
@@ -302,7 +302,7 @@ def gate_failure(model: EnterpriseModel, uc: UseCase) -> str | None:
 
 def production_gate(model: EnterpriseModel) -> None:
     """Finished pilots face the gate; pilots in purgatory are tested again or time out."""
-    rng = model.rng
+    rng = model.streams["pilots"]
     timeout = model.levers["purgatory_timeout"]
     for uc in model.use_cases_in(Stage.PILOT):
         if uc.effort_done < uc.effort_required:
@@ -343,7 +343,8 @@ def go_live(model: EnterpriseModel, uc: UseCase) -> None:
     uc.reason = None
     uc.set_stage(Stage.PRODUCTION)
     uc.production_week = int(model.time)
-    uc.quality0 = float(np.clip(0.75 + 0.2 * model.rng.random() - 0.15 * uc.difficulty, 0.3, 1))
+    draw = model.streams["pilots"].random()
+    uc.quality0 = float(np.clip(0.75 + 0.2 * draw - 0.15 * uc.difficulty, 0.3, 1))
     uc.quality = uc.quality0
     uc.maintained = 1.0
     model.counters["pilots_reached_production"] += 1
@@ -360,7 +361,7 @@ def go_live(model: EnterpriseModel, uc: UseCase) -> None:
 
 def production_life(model: EnterpriseModel) -> None:
     """Drift, monitoring, incidents, retirement and horizontal scaling of live use cases."""
-    pp, rng, lv = model.pipeline_params, model.rng, model.levers
+    pp, rng, lv = model.pipeline_params, model.streams["production"], model.levers
     rigour = lv["governance_rigour"]
     monitoring = (0.15 + 0.75 * model.platform_maturity) * (0.7 + 0.3 * rigour)
     n_units = len(model.units)
@@ -384,22 +385,26 @@ def production_life(model: EnterpriseModel) -> None:
             model.counters["use_cases_retired"] += 1
             continue
         # Horizontal scaling: copy a mature, healthy use case to a unit that lacks it.
-        root = uc.origin or uc
         if (uc.origin is None and uc.quality > 0.55 and model.time - uc.production_week >= 26
-                and len(root.copies) < n_units - 1):
+                and len(active_copies(uc)) < n_units - 1):
             p = pp.copy_rate * (0.3 + model.platform_maturity) * (
                 0.5 + 0.5 * lv["centralisation"])
             if rng.random() < p:
                 copy_use_case(model, uc)
 
 
+def active_copies(uc: UseCase) -> list[UseCase]:
+    """Copies of ``uc`` still being built, waiting or live; a failed copy frees its unit."""
+    return [c for c in uc.copies if c.stage not in (Stage.ABANDONED, Stage.RETIRED)]
+
+
 def copy_use_case(model: EnterpriseModel, uc: UseCase) -> UseCase | None:
     """Start a pilot that copies ``uc`` to another unit that does not have it yet."""
-    taken = {uc.unit} | {c.unit for c in uc.copies}
+    taken = {uc.unit} | {c.unit for c in active_copies(uc)}
     free = [u.index for u in model.units if u.index not in taken]
     if not free:
         return None
-    target = int(model.rng.choice(free))
+    target = int(model.streams["production"].choice(free))
     copy = UseCase(model, unit=target, value_potential=uc.value_potential,
                    difficulty=uc.difficulty * 0.7, data_needs=uc.data_needs, risk=uc.risk,
                    infra_need=uc.infra_need * 0.8, commit_need=uc.commit_need * 0.8,

@@ -596,6 +596,14 @@ def _connect(client_class, scheduler: str):
                          "that 'dask scheduler' is running there")
 
 
+def _dask_slots(client, workers: int | None) -> int:
+    """Worker threads the Dask cluster has now (at least 1)."""
+    try:
+        return max(1, sum(client.nthreads().values()))
+    except Exception:  # a scheduler hiccup must not stop the experiment
+        return max(1, workers or 1)
+
+
 def _open_dask(workers: int | None, scheduler: str | None):
     try:
         from dask.distributed import Client, LocalCluster
@@ -865,8 +873,7 @@ def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps
             n_workers = min(workers or os.cpu_count() or 1, len(todo))
             pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=_mp_context())
         else:
-            n_workers = max(1, len(client.scheduler_info().get("workers", {}))
-                            or workers or 1)
+            n_workers = _dask_slots(client, workers)
             pool = client.get_executor(pure=False)
         size = _batch_size(len(todo), n_workers)
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
@@ -893,14 +900,19 @@ def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps
                     record(run_batch(b, steps))
             else:
                 queue = iter(batches)
-                for b in itertools.islice(queue, max(2 * n_workers, 4)):
-                    pending.add(pool.submit(run_batch, b, steps, model_fingerprint()))
+
+                def top_up(slots: int) -> None:
+                    # Keep about two tasks per worker thread in flight; on a cluster, workers
+                    # that join during the experiment get work too.
+                    for b in itertools.islice(queue, max(2 * slots, 4) - len(pending)):
+                        pending.add(pool.submit(run_batch, b, steps, model_fingerprint()))
+
+                top_up(n_workers)
                 while pending:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in finished:
                         record(fut.result())
-                        for b in itertools.islice(queue, 1):
-                            pending.add(pool.submit(run_batch, b, steps, model_fingerprint()))
+                    top_up(n_workers if client is None else _dask_slots(client, workers))
             clean = True
         except BaseException:
             for f in pending:
