@@ -699,8 +699,8 @@ def _open_folder(out: Path, design: Sequence[Run], steps: int,
         except ValueError as e:
             raise UserInputError(f"{mf}: broken manifest ({e}); "
                                  "delete the folder or choose another") from None
-        made_by = manifest.get("model_fingerprint")
-        if made_by is not None and made_by != model_fingerprint():
+        made_by = manifest.get("model_fingerprint", "unrecorded")
+        if made_by != model_fingerprint():
             raise UserInputError(
                 f"{out} holds results of a different model (fingerprint {made_by}, "
                 f"aiscale-sim {manifest.get('package_version', '?')}; this one is "
