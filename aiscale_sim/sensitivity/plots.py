@@ -163,8 +163,12 @@ def convergence_figure(res: SensitivityResult):
             if d["conf"].notna().any() and len(names) <= 6:
                 ax.fill_between(d["n"], d["value"] - d["conf"], d["value"] + d["conf"],
                                 alpha=0.12, color=line.get_color())
+        sizes = sorted(c["n"].unique())
         ax.set_xscale("log", base=2)
-        ax.set(title=out, xlabel="N", ylabel=res.main_index)
+        ax.set_xticks(sizes, [str(int(x)) for x in sizes])
+        ax.minorticks_off()
+        xlabel = "trajectories" if res.method == "morris" else "base sample N"
+        ax.set(title=out, xlabel=xlabel, ylabel=res.main_index)
     for ax in list(axes.flat)[len(outputs):]:
         ax.set_visible(False)
     if outputs:
