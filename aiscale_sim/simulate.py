@@ -59,7 +59,8 @@ def model_fingerprint() -> str:
 def concrete_seed(seed: int | None) -> int:
     """Return ``seed``, or fresh entropy when it is None (so every run can be repeated)."""
     if seed is None:
-        return int(np.random.SeedSequence().entropy)
+        # Fresh entropy, folded to 63 bits: short enough to read, type and store as int64.
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise UserInputError(f"seed must be a non-negative whole number, got {seed!r}")
     return int(seed)
