@@ -619,6 +619,27 @@ def _open_dask(workers: int | None, scheduler: str | None):
     return client, cluster
 
 
+def _exit_with_parent(parent_pid: int, interval_s: float = 1.0) -> None:
+    """Worker initialiser: end this worker soon after the experiment's process is gone.
+
+    A ``kill -9`` of the main process gives it no chance to stop its pool, and the workers'
+    own parent is the fork server, so they would otherwise run on as orphans.
+    """
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval_s)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # the pid exists (reused by another user): keep going
+                pass
+
+    threading.Thread(target=watch, daemon=True, name="aiscale-parent-watch").start()
+
+
 def _mp_context():
     """Worker start method: a fork server that imports the package once, else spawn."""
     import multiprocessing
@@ -871,7 +892,8 @@ def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps
             from concurrent.futures import ProcessPoolExecutor
 
             n_workers = min(workers or os.cpu_count() or 1, len(todo))
-            pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=_mp_context())
+            pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=_mp_context(),
+                                       initializer=_exit_with_parent, initargs=(os.getpid(),))
         else:
             n_workers = _dask_slots(client, workers)
             pool = client.get_executor(pure=False)

@@ -277,3 +277,66 @@ def test_silent_endpoint_fails_by_the_deadline_and_leaves_no_folder(tmp_path, mo
                            scheduler=address, progress=False)
         assert time.monotonic() - t0 < 10
     assert not (tmp_path / "x").exists()
+
+
+def _descendants(pid: int) -> set[int]:
+    """Live descendant pids of ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in os.listdir("/proc"):
+        if not stat.isdigit():
+            continue
+        try:
+            with open(f"/proc/{stat}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(stat))
+    out, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            if c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs Linux /proc")
+def test_workers_do_not_outlive_a_killed_experiment(tmp_path):
+    script = tmp_path / "exp.py"
+    script.write_text(SCRIPT)
+    out = tmp_path / "killed"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen([sys.executable, str(script), str(out)], env=env,
+                            start_new_session=True)
+    try:
+        parts = out / "parts"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if parts.is_dir() and list(parts.glob("*.done.json")):
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run finished before it could be killed"
+        workers = _descendants(proc.pid)
+        assert workers
+        os.kill(proc.pid, signal.SIGKILL)  # the main process only, as `kill -9 PID` does
+        proc.wait()
+        deadline = time.monotonic() + 20
+        alive = workers
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.2)
+            alive = {p for p in alive if _running(p)}
+        assert not alive, f"orphaned workers still running: {sorted(alive)}"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
