@@ -188,6 +188,15 @@ def _fmt(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
+def _known_levers(names, where: str) -> list[str]:
+    """The lever names as a list, or an error naming the first unknown one."""
+    names = list(names)
+    for name in names:
+        if name not in LEVERS_BY_NAME:
+            raise unknown_lever_error(name, where)
+    return names
+
+
 def design_from_grid(base: Any, grid: Mapping[str, Sequence[Any]], n_seeds: int,
                      master_seed: int) -> Design:
     """A full-factorial grid of lever values on top of a base scenario, times seeds.
@@ -208,10 +217,8 @@ def design_from_grid(base: Any, grid: Mapping[str, Sequence[Any]], n_seeds: int,
     """
     n_seeds = _check_count(n_seeds, "number of seeds")
     sc = _scenario(base)
-    names = list(grid)
+    names = _known_levers(grid, "the grid")
     for name in names:
-        if name not in LEVERS_BY_NAME:
-            raise unknown_lever_error(name, "the grid")
         if isinstance(grid[name], str | bytes) or not len(grid[name]):
             raise UserInputError(f"grid lever '{name}' needs a non-empty list of values")
     seeds = spawn_seeds(master_seed, n_seeds)
@@ -273,10 +280,7 @@ def design_from_matrix(base: Any, names: Sequence[str], matrix: np.ndarray, repl
     """
     replicates = _check_count(replicates, "number of replicates")
     sc = _scenario(base)
-    names = list(names)
-    for name in names:
-        if name not in LEVERS_BY_NAME:
-            raise unknown_lever_error(name, "the sample matrix")
+    names = _known_levers(names, "the sample matrix")
     m = np.asarray(matrix)
     if m.ndim != 2 or m.shape[1] != len(names):
         raise UserInputError(f"sample matrix must have shape (rows, {len(names)}), got {m.shape}")

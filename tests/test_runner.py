@@ -193,8 +193,8 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.slow
-def test_kill_9_then_resume_equals_uninterrupted(tmp_path):
+def start_experiment_and_wait(tmp_path, batches: int):
+    """Start SCRIPT in its own process group; return once ``batches`` batches committed."""
     script = tmp_path / "exp.py"
     script.write_text(SCRIPT)
     out = tmp_path / "killed"
@@ -203,13 +203,17 @@ def test_kill_9_then_resume_equals_uninterrupted(tmp_path):
                             start_new_session=True)
     parts = out / "parts"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if parts.is_dir() and len(list(parts.glob("*.done.json"))) >= 2:
-            break
-        if proc.poll() is not None:
+    while time.monotonic() < deadline and proc.poll() is None:
+        if parts.is_dir() and len(list(parts.glob("*.done.json"))) >= batches:
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the run finished before it could be killed"
+    return proc, script, out, env
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume_equals_uninterrupted(tmp_path):
+    proc, script, out, env = start_experiment_and_wait(tmp_path, batches=2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = load_experiment(out)
@@ -311,20 +315,8 @@ def _running(pid: int) -> bool:
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs Linux /proc")
 def test_workers_do_not_outlive_a_killed_experiment(tmp_path):
-    script = tmp_path / "exp.py"
-    script.write_text(SCRIPT)
-    out = tmp_path / "killed"
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.Popen([sys.executable, str(script), str(out)], env=env,
-                            start_new_session=True)
+    proc, _, _, _ = start_experiment_and_wait(tmp_path, batches=1)
     try:
-        parts = out / "parts"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if parts.is_dir() and list(parts.glob("*.done.json")):
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "the run finished before it could be killed"
         workers = _descendants(proc.pid)
         assert workers
         os.kill(proc.pid, signal.SIGKILL)  # the main process only, as `kill -9 PID` does
