@@ -29,36 +29,41 @@ def week(model: EnterpriseModel) -> int:
     return int(model.time)
 
 
+def _share(mask: np.ndarray) -> float:
+    """Share of True in a boolean array (count / size: the same value as np.mean, faster)."""
+    return np.count_nonzero(mask) / mask.size
+
+
 def adoption_share(model: EnterpriseModel) -> float:
     """Share of employees who use AI regularly (stage ADOPTED)."""
-    return float(np.mean(model.emp["stage"] == Adoption.ADOPTED))
+    return _share(model.emp["stage"] == Adoption.ADOPTED)
 
 
 def business_adoption_share(model: EnterpriseModel) -> float:
     """Adoption share among employees outside the AI teams."""
-    return float(np.mean(model.emp["stage"][~model.is_ai_staff] == Adoption.ADOPTED))
+    return _share(model.emp["stage"][~model.is_ai_staff] == Adoption.ADOPTED)
 
 
 def trying_share(model: EnterpriseModel) -> float:
     """Share of employees currently trying AI tools."""
-    return float(np.mean(model.emp["stage"] == Adoption.TRYING))
+    return _share(model.emp["stage"] == Adoption.TRYING)
 
 
 def aware_share(model: EnterpriseModel) -> float:
     """Share of employees aware of AI tools (any stage but UNAWARE)."""
-    return float(np.mean(model.emp["stage"] != Adoption.UNAWARE))
+    return _share(model.emp["stage"] != Adoption.UNAWARE)
 
 
 def lapsed_share(model: EnterpriseModel) -> float:
     """Share of employees who tried or used AI and stopped."""
-    return float(np.mean(model.emp["stage"] == Adoption.LAPSED))
+    return _share(model.emp["stage"] == Adoption.LAPSED)
 
 
 def _role_share(model: EnterpriseModel, roles: tuple[Role, ...]) -> float:
     mask = model.role_mask(roles)
     if not mask.any():
         return float("nan")
-    return float(np.mean(model.emp["stage"][mask] == Adoption.ADOPTED))
+    return _share(model.emp["stage"][mask] == Adoption.ADOPTED)
 
 
 def adoption_frontline(model: EnterpriseModel) -> float:
