@@ -13,7 +13,7 @@ from aiscale_sim import runner
 from aiscale_sim.runner import design_from_scenarios, run_experiment
 
 TINY = {"employees": 300, "business_units": 3}
-STEPS = 120
+STEPS = 260
 
 
 @pytest.mark.slow
