@@ -16,8 +16,13 @@ from aiscale_sim.runner import Experiment
 
 
 def _png(fig) -> bytes:
+    """Lay out, render to PNG bytes and close a figure."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
     return buf.getvalue()
 
 
@@ -44,9 +49,7 @@ def comparison_figures(exp: Experiment, strategies: Sequence[str]) -> dict[str, 
     ax.set_ylabel("share of employees using AI regularly")
     ax.set_title("Adoption over time (mean, band 5-95% across seeds)", fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
     figs["adoption"] = _png(fig)
-    plt.close(fig)
 
     stages = [("pilots_launched", "launched"), ("pilots_reached_production", "in production"),
               ("pilots_abandoned", "abandoned"), ("pilots_in_purgatory", "in purgatory"),
@@ -61,9 +64,7 @@ def comparison_figures(exp: Experiment, strategies: Sequence[str]) -> dict[str, 
     ax.set_ylabel("pilots (mean across seeds)")
     ax.set_title("Pilot funnel per strategy", fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
     figs["funnel"] = _png(fig)
-    plt.close(fig)
 
     cols = [("cumulative_value", "value realised ($M)"), ("cumulative_cost", "cost ($M)"),
             ("roi", "ROI"), ("median_time_to_production_weeks", "weeks to production")]
@@ -74,9 +75,7 @@ def comparison_figures(exp: Experiment, strategies: Sequence[str]) -> dict[str, 
         ax.set_title(lbl, fontsize=10)
         ax.tick_params(axis="x", labelrotation=30, labelsize=7)
     fig.suptitle("Distributions across seeds", fontsize=10)
-    fig.tight_layout()
     figs["distributions"] = _png(fig)
-    plt.close(fig)
     return figs
 
 

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from aiscale_sim.sensitivity.analysis import SensitivityResult
 
 
+def _hide_spare(axes, used: int) -> None:
+    """Hide the panels of a grid beyond the first ``used``."""
+    for ax in list(axes.flat)[used:]:
+        ax.set_visible(False)
+
+
 def _pyplot():
     import matplotlib
 
@@ -62,8 +68,7 @@ def bars_figure(res: SensitivityResult):
         ax.axvline(0, color="grey", lw=0.6)
         if len(idxs) > 1:
             ax.legend(frameon=False, fontsize=8)
-    for ax in list(axes.flat)[len(outputs):]:
-        ax.set_visible(False)
+    _hide_spare(axes, len(outputs))
     fig.suptitle(f"{res.method} indices with 95% CIs (N={res.n}, {res.replicates} replicate(s))")
     return fig
 
@@ -140,8 +145,7 @@ def morris_figure(res: SensitivityResult):
             ax.annotate(r.parameter, (r.mu_star, r.sigma), fontsize=7,
                         xytext=(3, -10 if crowded else 3), textcoords="offset points")
         ax.set(title=out, xlabel="mu_star", ylabel="sigma")
-    for ax in list(axes.flat)[len(outputs):]:
-        ax.set_visible(False)
+    _hide_spare(axes, len(outputs))
     fig.suptitle(f"Morris screening ({res.n} trajectories)")
     return fig
 
@@ -169,8 +173,7 @@ def convergence_figure(res: SensitivityResult):
         ax.minorticks_off()
         xlabel = "trajectories" if res.method == "morris" else "base sample N"
         ax.set(title=out, xlabel=xlabel, ylabel=res.main_index)
-    for ax in list(axes.flat)[len(outputs):]:
-        ax.set_visible(False)
+    _hide_spare(axes, len(outputs))
     if outputs:
         axes.flat[0].legend(frameon=False, fontsize=6)
     fig.suptitle("Convergence: indices on growing sub-samples")
