@@ -115,12 +115,21 @@ class AITeam(mesa.Agent):
                  domain_knowledge: np.ndarray):
         super().__init__(model)
         self.unit = unit
-        self.headcount = headcount
+        self.headcount = dict(headcount)
         self.standards = standards
         self.domain_knowledge = domain_knowledge
         self.maintenance_load = 0.0  # person-weeks asked for by production models this week
         self.maintenance_coverage = 1.0  # share of that load met
         self.spent_on_pilots = 0.0
+        # A team's staff do not change during a run, so its figures are worked out once
+        # (the pipeline asks for them for every pilot, every week).
+        size = int(sum(self.headcount.values()))
+        self._size = size
+        self._capacity = size * self.PRODUCTIVITY
+        self._engineer_share = (
+            1.0 - self.headcount.get(Role.DATA_SCIENTIST, 0) / size if size else 0.0)
+        self._ops_share = ((self.headcount.get(Role.ML_ENGINEER, 0)
+                            + self.headcount.get(Role.MLOPS, 0)) / size if size else 0.0)
 
     @property
     def is_coe(self) -> bool:
@@ -130,28 +139,22 @@ class AITeam(mesa.Agent):
     @property
     def size(self) -> int:
         """Total headcount."""
-        return int(sum(self.headcount.values()))
+        return self._size
 
     @property
     def capacity(self) -> float:
         """Person-weeks of project work available per week."""
-        return self.size * self.PRODUCTIVITY
+        return self._capacity
 
     @property
     def engineer_share(self) -> float:
         """Share of the team that are engineers (data, ML, MLOps)."""
-        if not self.size:
-            return 0.0
-        return 1.0 - self.headcount.get(Role.DATA_SCIENTIST, 0) / self.size
+        return self._engineer_share
 
     @property
     def ops_share(self) -> float:
         """Share of the team that can take models to production (ML engineers and MLOps)."""
-        if not self.size:
-            return 0.0
-        return (self.headcount.get(Role.ML_ENGINEER, 0) + self.headcount.get(Role.MLOPS, 0)) / (
-            self.size
-        )
+        return self._ops_share
 
 
 class UseCase(mesa.Agent):

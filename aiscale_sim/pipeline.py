@@ -23,6 +23,10 @@ from aiscale_sim.states import Stage
 if TYPE_CHECKING:
     from aiscale_sim.model import EnterpriseModel
 
+#: Risk classes of new ideas: low, medium, high with probabilities 0.5, 0.35, 0.15
+#: (cumulative, for one uniform draw per idea).
+RISK_CUMULATIVE = np.array([0.5, 0.85])
+
 
 @dataclass(frozen=True)
 class PipelineParams:
@@ -75,25 +79,32 @@ class PipelineParams:
 
 
 def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
-    """Each unit puts forward new AI ideas (Poisson, more in experimenting cultures)."""
+    """Each unit puts forward new AI ideas (Poisson, more in experimenting cultures).
+
+    All of a week's draws are made at once: the number of ideas per unit, then each attribute
+    for all new ideas together (ideas in unit order).
+    """
     lv, rng, pp = model.levers, model.streams["ideas"], model.pipeline_params
+    rates = (lv["pilot_launch_rate"] / 52.0 * (0.6 + 0.8 * model.unit_experimentation)
+             * (1.0 + lv["pilot_count_incentive"]))
+    counts = rng.poisson(rates)
+    k = int(counts.sum())
+    if k == 0:
+        return []
+    units = np.repeat(np.arange(len(rates)), counts).tolist()
+    value = (pp.value_scale * rng.lognormal(0.0, 1.0, k)).tolist()
+    difficulty = rng.beta(2.0, 2.0, k).tolist()
+    data_needs = rng.beta(3.0, 2.0, k).tolist()
+    risk = np.searchsorted(RISK_CUMULATIVE, rng.random(k), side="right").tolist()
+    infra = rng.uniform(0.05, 0.75, k).tolist()
+    commit = rng.uniform(0.1, 0.55, k).tolist()
     new = []
-    for unit in model.units:
-        rate = lv["pilot_launch_rate"] / 52.0 * (0.6 + 0.8 * unit.experimentation)
-        rate *= 1.0 + lv["pilot_count_incentive"]
-        for _ in range(rng.poisson(rate)):
-            uc = UseCase(
-                model,
-                unit=unit.index,
-                value_potential=float(pp.value_scale * rng.lognormal(0.0, 1.0)),
-                difficulty=float(rng.beta(2.0, 2.0)),
-                data_needs=float(rng.beta(3.0, 2.0)),
-                risk=int(rng.choice(3, p=[0.5, 0.35, 0.15])),
-                infra_need=float(rng.uniform(0.05, 0.75)),
-                commit_need=float(rng.uniform(0.1, 0.55)),
-            )
-            unit.portfolio.append(uc)
-            new.append(uc)
+    for i in range(k):
+        uc = UseCase(model, unit=units[i], value_potential=value[i], difficulty=difficulty[i],
+                     data_needs=data_needs[i], risk=risk[i], infra_need=infra[i],
+                     commit_need=commit[i])
+        model.units[units[i]].portfolio.append(uc)
+        new.append(uc)
     return new
 
 
@@ -111,6 +122,25 @@ def pilot_slots(model: EnterpriseModel) -> int:
     return max(0, int(limit) - model.count_stage(Stage.PILOT))
 
 
+def by_value_feasibility(model: EnterpriseModel, ideas: list[UseCase]) -> list[UseCase]:
+    """Ideas with feasibility of at least 0.25, best value times feasibility first.
+
+    The same numbers as :func:`feasibility`, computed for the whole backlog at once; ties keep
+    backlog order.
+    """
+    if not ideas:
+        return []
+    dr = np.array([u.data_readiness for u in model.units])
+    unit = np.array([uc.unit for uc in ideas])
+    difficulty = np.array([uc.difficulty for uc in ideas])
+    risk = np.array([uc.risk for uc in ideas])
+    value = np.array([uc.value_potential for uc in ideas])
+    feas = (1.0 - difficulty) * (0.5 + 0.5 * dr[unit]) * (1.0 - 0.15 * risk)
+    keep = np.flatnonzero(feas >= 0.25)
+    order = keep[np.argsort(-value[keep] * feas[keep], kind="stable")]
+    return [ideas[i] for i in order.tolist()]
+
+
 def launch_pilots(model: EnterpriseModel) -> list[UseCase]:
     """Turn backlog ideas into pilots under the prioritisation policy, within capacity.
 
@@ -119,17 +149,18 @@ def launch_pilots(model: EnterpriseModel) -> list[UseCase]:
     """
     lv, rng = model.levers, model.streams["pilots"]
     propose_ideas(model)
-    # Ideas that waited too long are dropped (they never became pilots).
-    ideas = []
-    for uc in model.use_cases_in(Stage.IDEA):
-        if uc.weeks_in_stage >= model.pipeline_params.idea_backlog_weeks:
-            model.drop_idea(uc)
-        else:
-            ideas.append(uc)
+    # Ideas that waited too long are dropped (they never became pilots). The backlog is in
+    # order of arrival, so the old ones are at its front.
+    ideas = model.use_cases_in(Stage.IDEA)
+    now, wait = int(model.time), model.pipeline_params.idea_backlog_weeks
+    old = 0
+    while old < len(ideas) and now - ideas[old].stage_week >= wait:
+        model.drop_idea(ideas[old])
+        old += 1
+    ideas = ideas[old:]
     slots = pilot_slots(model)
     if lv["prioritisation"] == "value_feasibility":
-        ideas = [uc for uc in ideas if feasibility(model, uc) >= 0.25]
-        ideas.sort(key=lambda uc: -uc.value_potential * feasibility(model, uc))
+        ideas = by_value_feasibility(model, ideas)
     launched = ideas[:slots]
     for uc in launched:
         start_pilot(model, uc, vanity=bool(rng.random() < 0.6 * lv["pilot_count_incentive"]))
@@ -186,11 +217,11 @@ def start_pilot(model: EnterpriseModel, uc: UseCase, vanity: bool = False) -> No
 # --- 2. spending capacity -------------------------------------------------------------------
 
 
-def maintenance_need(model: EnterpriseModel, uc: UseCase) -> float:
-    """Person-weeks per week a live model needs (monitoring, fixes, retraining)."""
+def maintenance_need(model: EnterpriseModel, drift_detected: bool) -> float:
+    """Person-weeks per week a live model needs (monitoring, fixes, retraining once drifted)."""
     pp = model.pipeline_params
     need = pp.maintenance * (1.0 - 0.6 * model.platform_maturity)
-    if uc.drift_detected:
+    if drift_detected:
         need += pp.retrain_effort
     return need
 
@@ -201,23 +232,29 @@ def spend_capacity(model: EnterpriseModel) -> None:
     The CoE is one queue: pilots get capacity in launch order, each up to ``pilot_pace``.
     Embedded teams work in parallel, sharing their capacity evenly among their own pilots.
     """
-    pp = model.pipeline_params
-    live = model.live_use_cases()
-    pilots = model.use_cases_in(Stage.PILOT)
+    pp, counters = model.pipeline_params, model.counters
+    rng = model.streams["production"]
+    live_by_team: dict[AITeam, list[UseCase]] = {}
+    for uc in model.live_use_cases():
+        live_by_team.setdefault(uc.team, []).append(uc)
+    pilots_by_team: dict[AITeam, list[UseCase]] = {}
+    for uc in model.use_cases_in(Stage.PILOT):
+        pilots_by_team.setdefault(uc.team, []).append(uc)
+    steady, drifted = maintenance_need(model, False), maintenance_need(model, True)
     for team in model.teams:
-        own_live = [uc for uc in live if uc.team is team]
-        load = sum(maintenance_need(model, uc) for uc in own_live)
+        own_live = live_by_team.get(team, ())
+        load = sum(drifted if uc.drift_detected else steady for uc in own_live)
         team.maintenance_load = load
         cover = 1.0 if load <= 0 else min(1.0, team.capacity / load)
         team.maintenance_coverage = cover
         for uc in own_live:
             uc.maintained = cover
-            if uc.drift_detected and model.streams["production"].random() < cover:
+            if uc.drift_detected and rng.random() < cover:
                 uc.quality = uc.quality0  # retrained
                 uc.drift_detected = False
-                model.counters["retrainings"] += 1
+                counters["retrainings"] += 1
         free = max(0.0, team.capacity - load)
-        own = [uc for uc in pilots if uc.team is team]
+        own = pilots_by_team.get(team)
         if not own:
             team.spent_on_pilots = 0.0
             continue
@@ -231,14 +268,16 @@ def spend_capacity(model: EnterpriseModel) -> None:
             each = min(pp.pilot_pace, free / len(own))
             grants = [each] * len(own)
         team.spent_on_pilots = float(sum(grants))
+        dk = team.domain_knowledge
+        data_weeks = 0.0
         for uc, g in zip(own, grants, strict=True):
             uc.effort_done += g
-            share = uc.data_effort / uc.effort_required if uc.effort_required else 0.0
-            model.counters["pilot_person_weeks"] += g
-            model.counters["data_person_weeks"] += g * share
+            if uc.effort_required:
+                data_weeks += g * (uc.data_effort / uc.effort_required)
             # Working with a unit teaches a team its business.
-            dk = team.domain_knowledge
             dk[uc.unit] = min(0.95, dk[uc.unit] + 0.004 * g)
+        counters["pilot_person_weeks"] += team.spent_on_pilots
+        counters["data_person_weeks"] += data_weeks
 
 
 # --- 3. the production gate -----------------------------------------------------------------
@@ -360,37 +399,47 @@ def go_live(model: EnterpriseModel, uc: UseCase) -> None:
 
 
 def production_life(model: EnterpriseModel) -> None:
-    """Drift, monitoring, incidents, retirement and horizontal scaling of live use cases."""
+    """Drift, monitoring, incidents, retirement and horizontal scaling of live use cases.
+
+    Each live use case gets one row of six uniform draws a week (shock, shock size, detection,
+    incident, retirement, copy), whether or not each is needed, so one use case's fate does not
+    shift the random numbers of the others.
+    """
     pp, rng, lv = model.pipeline_params, model.streams["production"], model.levers
+    live = model.live_use_cases()
+    if not live:
+        return
     rigour = lv["governance_rigour"]
     monitoring = (0.15 + 0.75 * model.platform_maturity) * (0.7 + 0.3 * rigour)
+    p_incident = pp.incident_rate * (1.0 - 0.7 * rigour)
+    base_hazard = pp.retire_rate * (1.0 - 0.5 * model.platform_maturity)
+    p_copy = pp.copy_rate * (0.3 + model.platform_maturity) * (0.5 + 0.5 * lv["centralisation"])
     n_units = len(model.units)
-    for uc in model.live_use_cases():
+    now = int(model.time)
+    draws = rng.random((len(live), 6)).tolist()
+    for uc, (u_shock, u_size, u_detect, u_incident, u_retire, u_copy) in zip(
+            live, draws, strict=True):
         # Gradual drift plus sudden shocks.
         uc.quality -= pp.drift * (1.0 + 0.5 * uc.risk)
-        if rng.random() < pp.shock_rate:
-            uc.quality -= rng.uniform(0.1, 0.3)
+        if u_shock < pp.shock_rate:
+            uc.quality -= 0.1 + 0.2 * u_size
         uc.quality = max(0.0, uc.quality)
         degraded = uc.quality < uc.quality0 - 0.1
         if degraded and not uc.drift_detected:
-            if rng.random() < monitoring * uc.maintained:
+            if u_detect < monitoring * uc.maintained:
                 uc.drift_detected = True  # retraining is paid for from capacity next week
-            elif uc.quality < 0.55 and rng.random() < pp.incident_rate * (1.0 - 0.7 * rigour):
+            elif uc.quality < 0.55 and u_incident < p_incident:
                 incident(model, uc)
         # Retirement: business change, neglect, or repeated incidents.
-        hazard = pp.retire_rate * (1.0 - 0.5 * model.platform_maturity)
-        hazard += 0.01 * (1.0 - uc.maintained)
-        if uc.incidents >= 3 or rng.random() < hazard:
+        hazard = base_hazard + 0.01 * (1.0 - uc.maintained)
+        if uc.incidents >= 3 or u_retire < hazard:
             uc.set_stage(Stage.RETIRED)
             model.counters["use_cases_retired"] += 1
             continue
         # Horizontal scaling: copy a mature, healthy use case to a unit that lacks it.
-        if (uc.origin is None and uc.quality > 0.55 and model.time - uc.production_week >= 26
-                and len(active_copies(uc)) < n_units - 1):
-            p = pp.copy_rate * (0.3 + model.platform_maturity) * (
-                0.5 + 0.5 * lv["centralisation"])
-            if rng.random() < p:
-                copy_use_case(model, uc)
+        if (uc.origin is None and uc.quality > 0.55 and now - uc.production_week >= 26
+                and u_copy < p_copy and len(active_copies(uc)) < n_units - 1):
+            copy_use_case(model, uc)
 
 
 def active_copies(uc: UseCase) -> list[UseCase]:

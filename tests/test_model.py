@@ -1,5 +1,6 @@
 """Reproducibility, the org network, and each mechanism's direction of effect."""
 
+import mesa
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,8 +15,11 @@ from aiscale_sim.employees import (
     employee_step,
 )
 from aiscale_sim.network import MANAGER_WEIGHT
+from aiscale_sim.outputs import MODEL_REPORTERS
 from aiscale_sim.pipeline import (
+    by_value_feasibility,
     copy_use_case,
+    feasibility,
     go_live,
     governance_delay,
     launch_pilots,
@@ -152,6 +156,46 @@ def test_value_feasibility_never_launches_infeasible_ideas():
         new_use_case(m, difficulty=0.99)
     launched = launch_pilots(m)
     assert all(uc.difficulty < 0.9 for uc in launched)
+
+
+def test_value_feasibility_ranks_the_backlog_by_value_times_feasibility():
+    m = model(prioritisation="value_feasibility")
+    rng = np.random.default_rng(0)
+    ideas = [new_use_case(m, unit=int(rng.integers(4)), value_potential=float(rng.lognormal()),
+                          difficulty=float(rng.random()), risk=int(rng.integers(3)))
+             for _ in range(60)]
+    expected = sorted((uc for uc in ideas if feasibility(m, uc) >= 0.25),
+                      key=lambda uc: -uc.value_potential * feasibility(m, uc))
+    ranked = by_value_feasibility(m, ideas)
+    assert 0 < len(ranked) < len(ideas)
+    assert ranked == expected
+
+
+def test_ideas_that_waited_too_long_are_dropped():
+    m = model()
+    old = [new_use_case(m) for _ in range(3)]
+    m.time = 10.0
+    young = [new_use_case(m) for _ in range(2)]
+    m.time = float(m.pipeline_params.idea_backlog_weeks)
+    for team in m.teams:  # no free capacity, so nothing is launched this week
+        team.maintenance_load = team.capacity
+    m.levers["pilot_launch_rate"] = 0.0
+    assert launch_pilots(m) == []
+    assert m.counters["ideas_dropped"] == 3
+    assert m.use_cases_in(Stage.IDEA) == young
+    assert not set(old) & set(m.use_cases)
+
+
+def test_weekly_collector_records_what_mesas_collector_records():
+    m = model()
+    reference = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
+    reference.collect(m)
+    for _ in range(60):
+        m.run_for(1)
+        reference.collect(m)
+    ours = m.datacollector.get_model_vars_dataframe()
+    assert len(ours) == 61 and ours["pilots_launched"].iloc[-1] > 0
+    pd.testing.assert_frame_equal(ours, reference.get_model_vars_dataframe())
 
 
 def test_launches_are_limited_by_capacity():
