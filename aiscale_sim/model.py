@@ -21,13 +21,12 @@ from typing import Any
 
 import mesa
 import numpy as np
-from mesa.discrete_space import Network
 
 from aiscale_sim import outputs
 from aiscale_sim.agents import AITeam, BusinessUnit, Employee, UseCase
 from aiscale_sim.employees import EmployeeParams, PolicyInputs, UnitInputs, employee_step
 from aiscale_sim.levers import validate_levers
-from aiscale_sim.network import build_org
+from aiscale_sim.network import OrgNetwork, build_org
 from aiscale_sim.pipeline import (
     PipelineParams,
     invest,
@@ -151,7 +150,7 @@ class EnterpriseModel(mesa.Model):
 
         # Employees: Mesa agents whose state is their row of self.emp.
         if place_on_network:
-            self.grid = Network(self.org.graph, capacity=1,
+            self.grid = OrgNetwork(self.org.graph, capacity=1,
                                 random=random.Random(int(self.streams["space"].integers(2**63))),
                                 layout=None)
             self.employees = [Employee(self, i, self.grid[i]) for i in range(n)]

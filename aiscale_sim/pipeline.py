@@ -259,18 +259,22 @@ def spend_capacity(model: EnterpriseModel) -> None:
             team.spent_on_pilots = 0.0
             continue
         if team.is_coe:
+            # One queue: full pace for the first pilots, the remainder for the next one,
+            # nothing for the rest (which are skipped below).
             grants = []
             for _uc in own:
+                if free <= 0.0:
+                    break
                 g = min(pp.pilot_pace, free)
                 grants.append(g)
                 free -= g
         else:
             each = min(pp.pilot_pace, free / len(own))
-            grants = [each] * len(own)
+            grants = [each] * len(own) if each > 0.0 else []
         team.spent_on_pilots = float(sum(grants))
         dk = team.domain_knowledge
         data_weeks = 0.0
-        for uc, g in zip(own, grants, strict=True):
+        for uc, g in zip(own, grants, strict=False):  # pilots beyond the grants get nothing
             uc.effort_done += g
             if uc.effort_required:
                 data_weeks += g * (uc.data_effort / uc.effort_required)
