@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import random
-from collections import Counter
+from collections import Counter, deque
 from contextlib import contextmanager
 from typing import Any
 
@@ -173,6 +173,8 @@ class EnterpriseModel(mesa.Model):
             for u in range(n_units)
         ]
         self.unit_experimentation = np.array([u.experimentation for u in self.units])
+        self.idea_queue: deque[list[tuple]] = deque()  # weeks of idea arrivals drawn ahead
+        self.idea_queue_rates: np.ndarray | None = None
         self.teams: list[AITeam] = []
         self.coe: AITeam | None = None
         self._embedded: dict[int, AITeam] = {}

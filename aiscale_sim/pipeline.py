@@ -78,32 +78,61 @@ class PipelineParams:
 # --- 1. launching pilots --------------------------------------------------------------------
 
 
+#: Idea arrivals are drawn a year at a time (see :func:`propose_ideas`).
+IDEA_BLOCK_WEEKS = 52
+
+
+def idea_rates(model: EnterpriseModel) -> np.ndarray:
+    """Expected new ideas per week in each unit (more in experimenting cultures)."""
+    lv = model.levers
+    return (lv["pilot_launch_rate"] / 52.0 * (0.6 + 0.8 * model.unit_experimentation)
+            * (1.0 + lv["pilot_count_incentive"]))
+
+
+def draw_ideas(rates: np.ndarray, rng: np.random.Generator, value_scale: float,
+               weeks: int) -> list[list[tuple]]:
+    """Draw ``weeks`` weeks of idea arrivals at once.
+
+    Returns, for each week, one tuple ``(unit, value_potential, difficulty, data_needs, risk,
+    infra_need, commit_need)`` per new idea, in unit order. The draws: the number of ideas of
+    every unit in every week (Poisson), then each attribute for all of them together.
+    """
+    n_units = len(rates)
+    counts = rng.poisson(rates, size=(weeks, n_units))
+    k = int(counts.sum())
+    units = np.repeat(np.tile(np.arange(n_units), weeks), counts.ravel())
+    rows = list(zip(
+        units.tolist(),
+        (value_scale * rng.lognormal(0.0, 1.0, k)).tolist(),
+        rng.beta(2.0, 2.0, k).tolist(),
+        rng.beta(3.0, 2.0, k).tolist(),
+        np.searchsorted(RISK_CUMULATIVE, rng.random(k), side="right").tolist(),
+        rng.uniform(0.05, 0.75, k).tolist(),
+        rng.uniform(0.1, 0.55, k).tolist(),
+        strict=True))
+    ends = np.cumsum(counts.sum(axis=1)).tolist()
+    return [rows[e - c:e] for e, c in zip(ends, counts.sum(axis=1).tolist(), strict=True)]
+
+
 def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
     """Each unit puts forward new AI ideas (Poisson, more in experimenting cultures).
 
-    All of a week's draws are made at once: the number of ideas per unit, then each attribute
-    for all new ideas together (ideas in unit order).
+    Arrivals are drawn :data:`IDEA_BLOCK_WEEKS` weeks at a time from the ``ideas`` stream
+    (:func:`draw_ideas`); this week's are taken from the front. Levers are fixed during a
+    run, but should the arrival rate change, the rest of the block is drawn again.
     """
-    lv, rng, pp = model.levers, model.streams["ideas"], model.pipeline_params
-    rates = (lv["pilot_launch_rate"] / 52.0 * (0.6 + 0.8 * model.unit_experimentation)
-             * (1.0 + lv["pilot_count_incentive"]))
-    counts = rng.poisson(rates)
-    k = int(counts.sum())
-    if k == 0:
-        return []
-    units = np.repeat(np.arange(len(rates)), counts).tolist()
-    value = (pp.value_scale * rng.lognormal(0.0, 1.0, k)).tolist()
-    difficulty = rng.beta(2.0, 2.0, k).tolist()
-    data_needs = rng.beta(3.0, 2.0, k).tolist()
-    risk = np.searchsorted(RISK_CUMULATIVE, rng.random(k), side="right").tolist()
-    infra = rng.uniform(0.05, 0.75, k).tolist()
-    commit = rng.uniform(0.1, 0.55, k).tolist()
+    rates = idea_rates(model)
+    queue = model.idea_queue
+    if not queue or not np.array_equal(rates, model.idea_queue_rates):
+        queue.clear()
+        queue.extend(draw_ideas(rates, model.streams["ideas"], model.pipeline_params.value_scale,
+                                IDEA_BLOCK_WEEKS))
+        model.idea_queue_rates = rates
     new = []
-    for i in range(k):
-        uc = UseCase(model, unit=units[i], value_potential=value[i], difficulty=difficulty[i],
-                     data_needs=data_needs[i], risk=risk[i], infra_need=infra[i],
-                     commit_need=commit[i])
-        model.units[units[i]].portfolio.append(uc)
+    for unit, value, difficulty, data_needs, risk, infra, commit in queue.popleft():
+        uc = UseCase(model, unit=unit, value_potential=value, difficulty=difficulty,
+                     data_needs=data_needs, risk=risk, infra_need=infra, commit_need=commit)
+        model.units[unit].portfolio.append(uc)
         new.append(uc)
     return new
 

@@ -19,14 +19,17 @@ from aiscale_sim.outputs import MODEL_REPORTERS
 from aiscale_sim.pipeline import (
     by_value_feasibility,
     copy_use_case,
+    draw_ideas,
     feasibility,
     go_live,
     governance_delay,
+    idea_rates,
     launch_pilots,
     pilot_effort,
     pilot_slots,
     production_gate,
     production_life,
+    propose_ideas,
     spend_capacity,
     start_pilot,
     weekly_value,
@@ -156,6 +159,29 @@ def test_value_feasibility_never_launches_infeasible_ideas():
         new_use_case(m, difficulty=0.99)
     launched = launch_pilots(m)
     assert all(uc.difficulty < 0.9 for uc in launched)
+
+
+def test_ideas_arrive_at_their_poisson_rates_with_the_stated_attributes():
+    m = model(pilot_launch_rate=30.0)
+    rates = idea_rates(m)
+    weeks = draw_ideas(rates, np.random.default_rng(1), 1.3, 3000)
+    assert len(weeks) == 3000
+    ideas = [idea for week in weeks for idea in week]
+    units = np.array([i[0] for i in ideas])
+    assert np.bincount(units, minlength=4) / 3000 == pytest.approx(rates, rel=0.08)
+    assert all([i[0] for i in w] == sorted(i[0] for i in w) for w in weeks)  # unit order
+    risk = np.bincount([i[4] for i in ideas], minlength=3) / len(ideas)
+    assert risk == pytest.approx([0.5, 0.35, 0.15], abs=0.02)
+    assert np.median([i[1] for i in ideas]) == pytest.approx(1.3, rel=0.05)
+    assert np.mean([i[3] for i in ideas]) == pytest.approx(0.6, abs=0.01)  # Beta(3, 2)
+    assert min(i[5] for i in ideas) >= 0.05 and max(i[6] for i in ideas) <= 0.55
+
+
+def test_a_changed_launch_rate_takes_effect_the_same_week():
+    m = model(pilot_launch_rate=30.0)
+    assert sum(len(propose_ideas(m)) for _ in range(10)) > 0
+    m.levers["pilot_launch_rate"] = 0.0
+    assert all(propose_ideas(m) == [] for _ in range(60))
 
 
 def test_value_feasibility_ranks_the_backlog_by_value_times_feasibility():
