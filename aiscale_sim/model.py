@@ -260,7 +260,7 @@ class EnterpriseModel(mesa.Model):
     @property
     def n_adopted(self) -> int:
         """Employees who currently use AI regularly."""
-        return int((self.emp["stage"] == Adoption.ADOPTED).sum())
+        return int(np.count_nonzero(self.emp["stage"] == int(Adoption.ADOPTED)))
 
     def _refresh_unit_stats(self) -> None:
         n_units = len(self.units)
@@ -277,17 +277,20 @@ class EnterpriseModel(mesa.Model):
     def unit_inputs(self) -> UnitInputs:
         """What each unit offers its employees this week, from its live use cases."""
         n_units = len(self.units)
-        live_q = np.zeros(n_units)
-        live_n = np.zeros(n_units)
-        for uc in self.live_use_cases():
-            live_q[uc.unit] += uc.quality
-            live_n[uc.unit] += 1
+        quality = [0.0] * n_units
+        count = [0] * n_units
+        for uc in self._live.values():
+            quality[uc.unit] += uc.quality
+            count[uc.unit] += 1
+        live_q = np.array(quality)
+        live_n = np.array(count, dtype=float)
+        rollout = 1.0 - np.exp(-live_n / 2.0)
         return UnitInputs(
             value_signal=1.0 - np.exp(-live_q / 2.0),
-            tools=0.25 + 0.75 * (1.0 - np.exp(-live_n / 2.0)),
+            tools=0.25 + 0.75 * rollout,
             automation=1.0 - np.exp(-live_n / 4.0),
             incident=np.minimum(self.unit_incident, 0.6),
-            rollout=1.0 - np.exp(-live_n / 2.0),
+            rollout=rollout,
         )
 
     def policy_inputs(self) -> PolicyInputs:
