@@ -34,6 +34,11 @@ import scipy.sparse as sp
 
 from aiscale_sim.states import Adoption
 
+try:  # the kernel that ``csr_matrix @ vector`` runs
+    from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
+except ImportError:  # pragma: no cover - a scipy that moved it: fall back to ``@``
+    _csr_matvec = None
+
 WEEKS_PER_YEAR = 52.0
 
 
@@ -134,12 +139,36 @@ def training_effect(hours_per_year: float, scale: float) -> float:
 
 def readiness(intention: np.ndarray, threshold: np.ndarray, temperature: float) -> np.ndarray:
     """Logistic readiness to use AI: 0.5 where intention equals the personal threshold."""
-    return 1.0 / (1.0 + np.exp(-(intention - threshold) / temperature))
+    # (threshold - intention) is exactly -(intention - threshold), one operation fewer.
+    return 1.0 / (1.0 + np.exp((threshold - intention) / temperature))
 
 
 def bass_hazard(p_year: float, q_year: float, social: np.ndarray) -> np.ndarray:
     """Weekly Bass hazard ``p + q * social`` with yearly coefficients (Bass 1969)."""
     return (p_year + q_year * social) / WEEKS_PER_YEAR
+
+
+#: The stage codes as plain ints, in this order: numpy compares the int8 ``stage`` column with a
+#: plain int several times faster than with an ``Adoption`` member.
+_STAGES = tuple(
+    int(s) for s in (Adoption.UNAWARE, Adoption.AWARE, Adoption.TRYING, Adoption.ADOPTED,
+                     Adoption.LAPSED)
+)
+
+
+def _matvec(matrix: sp.csr_matrix, x: np.ndarray) -> np.ndarray:
+    """``matrix @ x``, calling scipy's kernel directly for a CSR matrix and a float vector.
+
+    The dispatch behind ``@`` costs a few microseconds a call, a noticeable share of a week with a
+    few thousand employees; the kernel, and so the result, is the same. Anything else (another
+    sparse format, or any object with ``@``) goes through ``@``.
+    """
+    if (_csr_matvec is None or not sp.issparse(matrix) or matrix.format != "csr"
+            or matrix.dtype != np.float64 or x.dtype != np.float64):
+        return matrix @ x
+    y = np.zeros(matrix.shape[0])
+    _csr_matvec(*matrix.shape, matrix.indptr, matrix.indices, matrix.data, x, y)
+    return y
 
 
 def employee_step(
@@ -165,77 +194,84 @@ def employee_step(
         New values of ``literacy``, ``trust``, ``anxiety`` and ``stage``, plus this week's
         ``intention`` and ``readiness`` (for outputs).
     """
+    # Terms that depend only on the unit (and the policy) are worked out on the short per-unit
+    # arrays of ``unit_in`` and then handed to every employee with ``.take(unit)`` (a faster
+    # ``[unit]``): per employee, the arithmetic is the same and in the same order as writing
+    # them out per employee, so the results are too.
     p = params
     stage = cols["stage"]
-    unit = cols["unit"]
-    adopted = (stage == Adoption.ADOPTED).astype(np.float64)
-    aware = (stage != Adoption.UNAWARE).astype(np.float64)
-    social = influence @ adopted
-    social_aware = influence @ aware
-    neighbour_anxiety = influence @ cols["anxiety"]
-    using = (stage == Adoption.TRYING) | (stage == Adoption.ADOPTED)
+    unit = cols["unit"].astype(np.intp)  # one index conversion for all the gathers below
+    lit, anx = cols["literacy"], cols["anxiety"]
+    unaware, aware, trying, adopted, lapsed = (stage == s for s in _STAGES)
+    social = _matvec(influence, adopted.astype(np.float64))
+    neighbour_anxiety = _matvec(influence, anx)
+    any_unaware = unaware.any()
+    if any_unaware:  # only the unaware need the share of aware ties (step 5)
+        social_aware = _matvec(influence, (~unaware).astype(np.float64))[unaware]
 
     # 1. Literacy: towards a training- and use-dependent target.
     lit0 = cols["literacy0"]
     train = training_effect(policy.training_hours, p.train_scale)
+    using = trying | adopted
     target = lit0 + (1.0 - lit0) * (0.8 * train + 0.15 * using)
-    literacy = cols["literacy"] + p.learn_rate * (target - cols["literacy"])
+    literacy = lit + p.learn_rate * (target - lit)
 
     # 2. Anxiety: diffusion over ties, automation pressure, relief by communication/reskilling.
-    anx = cols["anxiety"]
     relief = p.anxiety_relief * (policy.communication + 0.5 * train)
-    fear = p.automation_fear * unit_in.automation[unit] * (1.0 - policy.communication)
+    fear = (p.automation_fear * unit_in.automation * (1.0 - policy.communication)).take(unit)
     anxiety = anx + p.anxiety_diffusion * (neighbour_anxiety - anx) - relief * anx + fear * (
         1.0 - anx
     )
 
     # 3. Trust: towards delivered value, minus incidents.
-    value = unit_in.value_signal[unit]
-    trust = cols["trust"] + p.trust_rate * (0.4 + 0.4 * value - cols["trust"])
-    trust = trust - unit_in.incident[unit] * trust
+    trust = cols["trust"]
+    trust = trust + p.trust_rate * ((0.4 + 0.4 * unit_in.value_signal).take(unit) - trust)
+    incident = unit_in.incident.take(unit)
+    trust -= incident * trust
 
     # 4. Intention (UTAUT) and readiness.
-    performance = 0.3 + 0.7 * value
+    performance = 0.3 + 0.7 * unit_in.value_signal  # per unit
+    conditions = np.minimum(1.0, unit_in.tools + 0.3 * policy.change)  # per unit
     effort = literacy * cols["fit"]
-    conditions = np.minimum(1.0, unit_in.tools[unit] + 0.3 * policy.change)
-    intention = (
-        p.w_performance * performance
-        + p.w_effort * effort
-        + p.w_social * social
-        + p.w_conditions * conditions
-        + p.w_incentive * policy.incentive
-        + p.w_trust * trust
-        - p.w_anxiety * anxiety
-        + ROLE_BIAS[cols["role"]]
-    )
+    intention = (p.w_performance * performance).take(unit)
+    intention += p.w_effort * effort
+    intention += p.w_social * social
+    intention += (p.w_conditions * conditions).take(unit)
+    intention += p.w_incentive * policy.incentive
+    intention += p.w_trust * trust
+    intention -= p.w_anxiety * anxiety
+    intention += ROLE_BIAS.take(cols["role"])
     ready = readiness(intention, cols["threshold"], p.temperature)
 
     # 5. Stage transitions, one uniform draw each.
-    aware_hazard = p.aware_ext * (1.0 + 2.0 * policy.change) + p.aware_peer * social_aware
-    p_aware = 1.0 - np.exp(-aware_hazard)
-    # Bass hazard plus the push of a tool rolled out in the employee's own unit.
-    rollout = p.rollout * unit_in.rollout[unit] * (0.5 + policy.change)
-    p_try = (bass_hazard(p.bass_p * (1.0 + 3.0 * policy.change), p.bass_q, social) + rollout)
-    p_try = p_try * ready
-    p_try = np.minimum(1.0, p_try * (1.0 + 2.0 * policy.incentive))
-    p_adopt = p.try_to_adopt * ready
-    p_reject = p.try_to_reject * (1.0 - ready)
-    p_lapse = p.lapse * (1.0 - ready) + unit_in.incident[unit] * 0.5
-
     new = stage.copy()
     u = draws
-    new[(stage == Adoption.UNAWARE) & (u < p_aware)] = Adoption.AWARE
-    new[(stage == Adoption.AWARE) & (u < p_try)] = Adoption.TRYING
-    trying = stage == Adoption.TRYING
+    if any_unaware:  # the awareness hazard is worked out for the unaware alone
+        aware_hazard = p.aware_ext * (1.0 + 2.0 * policy.change) + p.aware_peer * social_aware
+        p_aware = 1.0 - np.exp(-aware_hazard)
+        new[unaware] = np.where(u[unaware] < p_aware, Adoption.AWARE, Adoption.UNAWARE)
+    # Bass hazard plus the push of a tool rolled out in the employee's own unit.
+    rollout = p.rollout * unit_in.rollout * (0.5 + policy.change)  # per unit
+    p_try = bass_hazard(p.bass_p * (1.0 + 3.0 * policy.change), p.bass_q, social)
+    p_try += rollout.take(unit)
+    p_try *= ready
+    p_try *= 1.0 + 2.0 * policy.incentive
+    np.minimum(p_try, 1.0, out=p_try)
+    p_adopt = p.try_to_adopt * ready
+    unready = 1.0 - ready
+    p_reject = p.try_to_reject * unready
+    p_lapse = p.lapse * unready + incident * 0.5
+
+    new[aware & (u < p_try)] = Adoption.TRYING
     new[trying & (u < p_adopt)] = Adoption.ADOPTED
     new[trying & (u >= p_adopt) & (u < p_adopt + p_reject)] = Adoption.LAPSED
-    new[(stage == Adoption.ADOPTED) & (u < p_lapse)] = Adoption.LAPSED
-    new[(stage == Adoption.LAPSED) & (u < p.retry * p_try)] = Adoption.TRYING
+    new[adopted & (u < p_lapse)] = Adoption.LAPSED
+    new[lapsed & (u < p.retry * p_try)] = Adoption.TRYING
 
     return {
-        "literacy": np.clip(literacy, 0.0, 1.0),
-        "trust": np.clip(trust, 0.0, 1.0),
-        "anxiety": np.clip(anxiety, 0.0, 1.0),
+        "literacy": literacy.clip(0.0, 1.0, out=literacy),
+        "trust": trust.clip(0.0, 1.0, out=trust),
+        "anxiety": anxiety.clip(0.0, 1.0, out=anxiety),
         "stage": new,
         "intention": intention,
         "readiness": ready,
