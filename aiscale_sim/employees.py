@@ -34,10 +34,26 @@ import scipy.sparse as sp
 
 from aiscale_sim.states import Adoption
 
-try:  # the kernel that ``csr_matrix @ vector`` runs
-    from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
-except ImportError:  # pragma: no cover - a scipy that moved it: fall back to ``@``
-    _csr_matvec = None
+
+def _checked_kernel():
+    """The CSR mat-vec kernel of scipy, if it is where it was and gives what ``@`` does, or None.
+
+    The kernel lives in a private scipy module, so it is tried once on a small matrix here: a
+    scipy that moved it or changed its signature makes every product go through ``@``.
+    """
+    try:
+        from scipy.sparse._sparsetools import csr_matvec
+
+        m = sp.csr_matrix(np.array([[0.5, 0.0, 0.25], [0.0, 1.0, 0.0]]))
+        x = np.array([1.0, 2.0, 4.0])
+        y = np.zeros(2)
+        csr_matvec(*m.shape, m.indptr, m.indices, m.data, x, y)
+        return csr_matvec if np.array_equal(y, m @ x) else None
+    except Exception:  # pragma: no cover - depends on the installed scipy
+        return None
+
+
+_csr_matvec = _checked_kernel()  # the kernel that ``csr_matrix @ vector`` runs
 
 WEEKS_PER_YEAR = 52.0
 

@@ -14,6 +14,7 @@ A step is one week. In order (docs/ODD.md, "Process overview and scheduling"):
 from __future__ import annotations
 
 import gc
+import math
 import random
 from collections import Counter, deque
 from contextlib import contextmanager
@@ -298,8 +299,8 @@ class EnterpriseModel(mesa.Model):
         lv = self.levers
         return PolicyInputs(
             training_hours=lv["training_hours"],
-            change=float(1.0 - np.exp(-lv["change_management"] / 200.0)),
-            incentive=float(1.0 - np.exp(-lv["adoption_incentive"] / 500.0)),
+            change=1.0 - math.exp(-lv["change_management"] / 200.0),
+            incentive=1.0 - math.exp(-lv["adoption_incentive"] / 500.0),
             communication=lv["jobs_communication"],
         )
 
@@ -308,7 +309,7 @@ class EnterpriseModel(mesa.Model):
         draws = self.streams["weekly"].random(len(self.employees))
         new = employee_step(self.emp, self.org.influence, self.unit_inputs(),
                             self.policy_inputs(), self.employee_params, draws)
-        first = (new["stage"] == Adoption.ADOPTED) & (self.emp["adopt_week"] < 0)
+        first = (new["stage"] == int(Adoption.ADOPTED)) & (self.emp["adopt_week"] < 0)
         self.emp["adopt_week"][first] = int(self.time)
         self.emp.update(new)
         self.unit_incident[:] = 0.0
