@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from aiscale_sim.states import Adoption, Role, Stage
@@ -105,14 +104,14 @@ class AITeam(mesa.Agent):
         unit: Index of the unit it is embedded in, or None for the CoE.
         headcount: Staff by :class:`Role`.
         standards: Engineering standards, 0-1 (CoE high and uniform; embedded teams vary).
-        domain_knowledge: Knowledge of each unit's business, 0-1 (array over units).
+        domain_knowledge: Knowledge of each unit's business, 0-1 (a list over units).
     """
 
     #: Share of a person-week that goes to project work (the rest is overhead).
     PRODUCTIVITY = 0.8
 
     def __init__(self, model, unit, headcount: dict[Role, int], standards: float,
-                 domain_knowledge: np.ndarray):
+                 domain_knowledge: list[float]):
         super().__init__(model)
         self.unit = unit
         self.headcount = dict(headcount)

@@ -85,6 +85,9 @@ def register(subparsers) -> None:
     p.add_argument("--problem", default=None, metavar="FILE",
                    help="problem TOML for --function ([parameters.NAME] low, high, dist)")
     p.add_argument("--no-plot", action="store_true", help="skip figures/")
+    p.add_argument("--keep-timeseries", action="store_true",
+                   help="store every weekly metric of every run (default: only the analysed "
+                        "adoption curve; summaries.parquet always has every outcome)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -103,7 +106,8 @@ def cmd_sensitivity(args) -> int:
         steps=args.steps, every=args.every, executor=args.executor, workers=args.workers,
         scheduler=args.scheduler, out_dir=out, second_order=args.second_order,
         rate_undefined_zero=args.rate_undefined_zero, ci_share=args.ci_share,
-        progress=not args.quiet, save=True, plots=not args.no_plot)
+        progress=not args.quiet, save=True, plots=not args.no_plot,
+        keep_timeseries=args.keep_timeseries)
     print(res.ranking_text())
     print()
     print(f"{len(res.X) * res.replicates} runs; wrote {out}/ (indices.csv, indices.json, "

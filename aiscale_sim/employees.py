@@ -187,6 +187,12 @@ def _matvec(matrix: sp.csr_matrix, x: np.ndarray) -> np.ndarray:
     return y
 
 
+def _clip01(x: np.ndarray) -> np.ndarray:
+    """Clip ``x`` to [0, 1] in place (two ufunc calls: ``ndarray.clip``'s wrapper costs more)."""
+    np.maximum(x, 0.0, out=x)
+    return np.minimum(x, 1.0, out=x)
+
+
 def employee_step(
     cols: dict[str, np.ndarray],
     influence: sp.csr_matrix,
@@ -285,9 +291,9 @@ def employee_step(
     new[lapsed & (u < p.retry * p_try)] = Adoption.TRYING
 
     return {
-        "literacy": literacy.clip(0.0, 1.0, out=literacy),
-        "trust": trust.clip(0.0, 1.0, out=trust),
-        "anxiety": anxiety.clip(0.0, 1.0, out=anxiety),
+        "literacy": _clip01(literacy),
+        "trust": _clip01(trust),
+        "anxiety": _clip01(anxiety),
         "stage": new,
         "intention": intention,
         "readiness": ready,

@@ -185,12 +185,12 @@ class EnterpriseModel(mesa.Model):
             headcount = {Role(x): int((members == x).sum()) for x in np.unique(members)}
             if tid == 0:
                 team = AITeam(self, None, headcount, standards=0.8,
-                              domain_knowledge=np.full(n_units, 0.3))
+                              domain_knowledge=[0.3] * n_units)
                 self.coe = team
             else:
                 team = AITeam(self, int(tid) - 1, headcount,
                               standards=float(r.beta(2.5, 2.5)),
-                              domain_knowledge=np.full(n_units, 0.25))
+                              domain_knowledge=[0.25] * n_units)
                 team.domain_knowledge[int(tid) - 1] = 0.75
                 self._embedded[int(tid) - 1] = team
             self.teams.append(team)

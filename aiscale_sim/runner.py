@@ -23,7 +23,8 @@ end the parts are consolidated into::
 
     manifest.json        design, master seed, version, status, counts, failures
     summaries.parquet    one row per finished run: run_id, scenario, seed, levers, outcomes
-    timeseries.parquet   long form: run_id, week, one column per weekly metric
+    timeseries.parquet   long form: run_id, week, one column per weekly metric (all of
+                         them, or those chosen with ``weekly=``)
     failures.json        runs that raised: levers, seed, error and traceback
 
 A run that raises is recorded as a failure; the others go on. Failed runs are tried again when
@@ -55,7 +56,7 @@ import pandas as pd
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.files import write_bytes, write_parquet
 from aiscale_sim.levers import LEVERS, LEVERS_BY_NAME, unknown_lever_error
-from aiscale_sim.outputs import NOT_REACHED_OUTCOMES
+from aiscale_sim.outputs import MODEL_REPORTERS, NOT_REACHED_OUTCOMES
 from aiscale_sim.simulate import (
     HORIZON_WEEKS,
     MAX_STEPS,
@@ -296,10 +297,13 @@ def design_from_matrix(base: Any, names: Sequence[str], matrix: np.ndarray, repl
                         "replicates": replicates})
 
 
-def design_hash(design: Sequence[Run], steps: int) -> str:
-    """A fingerprint of the design and horizon: same fingerprint, same experiment."""
+def design_hash(design: Sequence[Run], steps: int,
+                weekly: Sequence[str] | None = None) -> str:
+    """A fingerprint of the experiment: same design, horizon and stored weekly metrics."""
     h = hashlib.sha256()
     h.update(f"steps={steps};".encode())
+    if weekly is not None:  # (absent for the default, all metrics)
+        h.update(f"weekly={','.join(weekly)};".encode())
     for r in design:
         h.update(json.dumps(r.as_dict(), sort_keys=True, default=str).encode())
     return h.hexdigest()
@@ -319,7 +323,8 @@ def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _run_one(run: Run, steps: int, fingerprint: str | None = None) -> dict[str, Any]:
+def _run_one(run: Run, steps: int, fingerprint: str | None = None,
+             weekly: Sequence[str] | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         if fingerprint is not None and fingerprint != model_fingerprint():
@@ -341,13 +346,15 @@ def _run_one(run: Run, steps: int, fingerprint: str | None = None) -> dict[str, 
         row[k if k not in row else f"outcome.{k}"] = float("nan") if v is None else v
     row["nan_outcomes"] = ",".join(nan)
     ts = result.timeseries
+    if weekly is not None:
+        ts = ts[["week", *weekly]].copy()
     ts.insert(0, "run_id", np.int64(run.run_id))
     return {"run_id": run.run_id, "ok": True, "row": row, "timeseries": ts,
             "seconds": time.perf_counter() - t0}
 
 
-def run_batch(runs: Sequence[Run], steps: int,
-              fingerprint: str | None = None) -> list[dict[str, Any]]:
+def run_batch(runs: Sequence[Run], steps: int, fingerprint: str | None = None,
+              weekly: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Run a batch of runs (one task on a worker); never raises for a failing run.
 
     Args:
@@ -355,8 +362,9 @@ def run_batch(runs: Sequence[Run], steps: int,
         steps: Weeks per run.
         fingerprint: The model fingerprint of the process that started the experiment; a
             worker with another model fails its runs instead of mixing in other numbers.
+        weekly: Weekly metrics to keep in the time series (None: all).
     """
-    return [_run_one(r, steps, fingerprint) for r in runs]
+    return [_run_one(r, steps, fingerprint, weekly) for r in runs]
 
 
 # --- files ----------------------------------------------------------------------------------
@@ -662,6 +670,22 @@ def _batch_size(n_runs: int, workers: int) -> int:
 
 # --- the runner -----------------------------------------------------------------------------
 
+def _check_weekly(weekly: Sequence[str] | None) -> list[str] | None:
+    """The weekly metrics to store, checked against the model's reporters (None: all)."""
+    if weekly is None:
+        return None
+    if isinstance(weekly, str):
+        weekly = [w.strip() for w in weekly.split(",") if w.strip()]
+    names = list(dict.fromkeys(w for w in weekly if w != "week"))
+    unknown = [w for w in names if w not in MODEL_REPORTERS]
+    if unknown or not names:
+        what = (f"unknown weekly metric(s) {', '.join(unknown)}" if unknown
+                else "no weekly metric chosen")
+        allowed = ", ".join(k for k in MODEL_REPORTERS if k != "week")
+        raise UserInputError(f"{what}; choose from {allowed}")
+    return names
+
+
 def _resolve_steps(steps: Any) -> int:
     if steps is None:
         return HORIZON_WEEKS
@@ -715,8 +739,9 @@ def _new_manifest(design: Sequence[Run], steps: int, fingerprint: str,
 
 
 def _open_folder(out: Path, design: Sequence[Run], steps: int,
-                 metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    fingerprint = design_hash(design, steps)
+                 metadata: Mapping[str, Any] | None,
+                 weekly: list[str] | None = None) -> dict[str, Any]:
+    fingerprint = design_hash(design, steps, weekly)
     mf = out / MANIFEST
     if mf.exists():
         try:
@@ -733,9 +758,10 @@ def _open_folder(out: Path, design: Sequence[Run], steps: int,
                 "output folder, or delete this one to start over")
         if manifest.get("design_hash") != fingerprint:
             total = manifest.get("counts", {}).get("total", "?")
+            kept = ",".join(manifest.get("weekly_metrics") or ["all"])
             raise UserInputError(
                 f"{out} already holds a different experiment ({total} runs, "
-                f"{manifest.get('steps', '?')} weeks); "
+                f"{manifest.get('steps', '?')} weeks, weekly metrics: {kept}); "
                 "use another output folder, or delete this one to start over")
         return manifest
     if out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
@@ -743,6 +769,7 @@ def _open_folder(out: Path, design: Sequence[Run], steps: int,
                              "choose an empty or new output folder")
     out.mkdir(parents=True, exist_ok=True)
     manifest = _new_manifest(design, steps, fingerprint, metadata)
+    manifest["weekly_metrics"] = weekly  # None: all of them
     _write_json(mf, manifest)
     return manifest
 
@@ -803,7 +830,8 @@ def _consolidate(out: Path, manifest: dict[str, Any], status_if_done: bool = Tru
 def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | None = None,
                    executor: str = "processes", workers: int | None = None,
                    scheduler: str | None = None, progress: bool = True,
-                   metadata: Mapping[str, Any] | None = None) -> Experiment:
+                   metadata: Mapping[str, Any] | None = None,
+                   weekly: Sequence[str] | None = None) -> Experiment:
     """Run a design into an experiment folder, resuming whatever is already there.
 
     Args:
@@ -818,6 +846,9 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
         scheduler: Address of a running Dask scheduler (``tcp://host:8786``); implies dask.
         progress: Show a progress bar on a terminal.
         metadata: Extra JSON-able data stored in the manifest (e.g. the experiment file).
+        weekly: The weekly metrics to store in ``timeseries.parquet`` (default: all of
+            them); a large experiment that needs only a few curves keeps them lighter to
+            write, send and read.
 
     Returns:
         The loaded :class:`Experiment`; failed runs are in ``.failures``.
@@ -836,6 +867,7 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
                              f"{', '.join(EXECUTORS)}")
     workers = _check_workers(workers)
     steps = _resolve_steps(steps)
+    weekly = _check_weekly(weekly)
     design = design if isinstance(design, list) else list(design)
     _check_design(design)
     out = Path(out_dir)
@@ -843,10 +875,10 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
     if executor == "dask":  # connect first: an unreachable scheduler leaves no folder behind
         client, cluster = _open_dask(workers, scheduler)
     try:
-        manifest = _open_folder(out, design, steps, metadata)
+        manifest = _open_folder(out, design, steps, metadata, weekly)
         with _folder_lock(out):
             return _run_in_folder(out, manifest, design, steps, executor, workers,
-                                  client, progress)
+                                  client, progress, weekly)
     finally:
         if client is not None:
             client.close()
@@ -881,7 +913,8 @@ def _folder_lock(out: Path):
 
 
 def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps: int,
-                   executor: str, workers: int | None, client, progress: bool) -> Experiment:
+                   executor: str, workers: int | None, client, progress: bool,
+                   weekly: list[str] | None = None) -> Experiment:
     _clean_orphans(out)
     done = _ok_ids(out)
     todo = [r for r in design if r.run_id not in done]
@@ -923,7 +956,7 @@ def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps
         try:
             if executor == "serial":
                 for b in batches:
-                    record(run_batch(b, steps))
+                    record(run_batch(b, steps, None, weekly))
             else:
                 queue = iter(batches)
 
@@ -931,7 +964,8 @@ def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps
                     # Keep about two tasks per worker thread in flight; on a cluster, workers
                     # that join during the experiment get work too.
                     for b in itertools.islice(queue, max(2 * slots, 4) - len(pending)):
-                        pending.add(pool.submit(run_batch, b, steps, model_fingerprint()))
+                        pending.add(pool.submit(run_batch, b, steps, model_fingerprint(),
+                                                weekly))
 
                 top_up(n_workers)
                 while pending:

@@ -96,6 +96,25 @@ def test_results_equal_direct_simulate(tmp_path):
     assert row["cumulative_cost"] == direct.outcomes["cumulative_cost"]
 
 
+def test_chosen_weekly_metrics_are_the_only_ones_stored(tmp_path):
+    d = tiny_design(n_seeds=1)
+    full = run_experiment(d, tmp_path / "all", steps=STEPS, executor="serial", progress=False)
+    some = run_experiment(d, tmp_path / "some", steps=STEPS, executor="processes", workers=2,
+                          progress=False, weekly=["adoption_share", "pilots_active"])
+    assert list(some.timeseries.columns) == ["run_id", "week", "adoption_share", "pilots_active"]
+    assert len(full.timeseries.columns) > 20
+    pd.testing.assert_frame_equal(some.timeseries, full.timeseries[some.timeseries.columns])
+    pd.testing.assert_frame_equal(some.summaries, full.summaries)
+    assert some.manifest["weekly_metrics"] == ["adoption_share", "pilots_active"]
+    # The same design with other weekly metrics is another experiment: no mixed folders.
+    with pytest.raises(UserInputError, match="weekly metrics: adoption_share,pilots_active"):
+        run_experiment(d, tmp_path / "some", steps=STEPS, executor="serial", progress=False)
+    with pytest.raises(UserInputError, match="unknown weekly metric.*adoption_rate.*choose "
+                                             "from.*adoption_share"):
+        run_experiment(d, tmp_path / "x", weekly=["adoption_rate"], progress=False)
+    assert not (tmp_path / "x").exists()
+
+
 def test_failing_run_is_recorded_and_others_finish(tmp_path, monkeypatch):
     real = runner.simulate
 
@@ -135,11 +154,11 @@ def test_resume_after_partial_run_and_different_design_is_refused(tmp_path, monk
     calls = []
     real = runner.run_batch
 
-    def interrupt_after_two(runs, steps):
+    def interrupt_after_two(runs, steps, *args):
         if len(calls) == 2:
             raise KeyboardInterrupt
         calls.append(1)
-        return real(runs, steps)
+        return real(runs, steps, *args)
 
     monkeypatch.setattr(runner, "run_batch", interrupt_after_two)
     with pytest.raises(KeyboardInterrupt):

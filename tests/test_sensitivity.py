@@ -244,6 +244,21 @@ def test_cli_model_run_resumes_and_repeats(tmp_path, capsys):
     assert (out / "indices.csv").read_text() == first
 
 
+def test_analysis_folder_keeps_the_analysed_curve_unless_asked_for_all(tmp_path, capsys):
+    from aiscale_sim import load_experiment
+
+    base = ["--method", "sobol", "--levers", "pilot_launch_rate", "--n", 2, "--steps", 20,
+            "--employees", 300, "--every", 10, "--executor", "serial", "--quiet", "--no-plot"]
+    assert _cli(*base, "--out", tmp_path / "lean") == 0
+    assert _cli(*base, "--out", tmp_path / "full", "--keep-timeseries") == 0
+    lean, full = load_experiment(tmp_path / "lean"), load_experiment(tmp_path / "full")
+    assert list(lean.timeseries.columns) == ["run_id", "week", "adoption_share"]
+    assert {"pilots_active", "mean_trust", "adoption_share"} <= set(full.timeseries.columns)
+    pd.testing.assert_frame_equal(lean.summaries, full.summaries)
+    assert (tmp_path / "lean" / "indices.csv").read_text() == (
+        tmp_path / "full" / "indices.csv").read_text()
+
+
 def test_failed_evaluations_are_reported_not_analysed():
     def flaky(x1, x2, x3, x4):
         if x1 > 3.0:

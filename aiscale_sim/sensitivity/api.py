@@ -31,7 +31,7 @@ def sensitivity_analysis(method: str, n: int, *, levers: Any = None, analysis: A
                          out_dir: str | Path | None = None, second_order: bool = False,
                          rate_undefined_zero: bool = False, ci_share: float = 0.5,
                          progress: bool = False, save: bool = True,
-                         plots: bool = True) -> SensitivityResult:
+                         plots: bool = True, keep_timeseries: bool = False) -> SensitivityResult:
     """Build the problem, run every point, analyse and (optionally) save, like the CLI.
 
     Args:
@@ -58,6 +58,8 @@ def sensitivity_analysis(method: str, n: int, *, levers: Any = None, analysis: A
         progress: Show a progress bar.
         save: Write indices and figures into ``out_dir``.
         plots: Draw figures when saving.
+        keep_timeseries: Store every weekly metric of every run (default: only the analysed
+            adoption curve; summaries always hold every outcome).
 
     Returns:
         The :class:`SensitivityResult`.
@@ -84,7 +86,8 @@ def sensitivity_analysis(method: str, n: int, *, levers: Any = None, analysis: A
         evaluator = ModelEvaluator(
             scenario, overrides=overrides, steps=steps, every=every, out_dir=out_dir,
             executor=executor, workers=workers, scheduler=scheduler,
-            fill={"pilot_to_production_rate": 0.0} if rate_undefined_zero else None)
+            fill={"pilot_to_production_rate": 0.0} if rate_undefined_zero else None,
+            keep_timeseries=keep_timeseries)
     settings = {"steps": steps, "overrides": dict(overrides or {}), "scenario": scenario,
                 "function": function if isinstance(function, str | None) else repr(function)}
     res = _run(prob, evaluator, method=method, n=n, replicates=replicates, seed=seed,

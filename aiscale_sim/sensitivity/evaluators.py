@@ -216,13 +216,18 @@ class ModelEvaluator:
         fill: Explicit values for undefined outcomes, e.g. ``{"pilot_to_production_rate":
             0.0}`` (read: no pilot concluded counts as none reaching production); recorded in
             the notes. Without it undefined outcomes stay NaN.
+        keep_timeseries: Store every weekly metric of every run in the experiment folder.
+            By default only the analysed curve (``adoption_share``) is stored: at N = 1024
+            the full series would be over two million rows of 28 metrics, costly to send,
+            write and read, and not used by the analysis. ``summaries.parquet`` always holds
+            every outcome of every run.
     """
 
     def __init__(self, base: Any = None, *, overrides: Mapping[str, Any] | None = None,
                  steps: int = 156, every: int = 13, out_dir: str | Path | None = None,
                  executor: str = "processes", workers: int | None = None,
                  scheduler: str | None = None, outputs: tuple[str, ...] = MODEL_OUTPUTS,
-                 fill: Mapping[str, float] | None = None):
+                 fill: Mapping[str, float] | None = None, keep_timeseries: bool = False):
         from aiscale_sim.simulate import resolve
 
         self.scenario = resolve(base, dict(overrides or {}))
@@ -234,6 +239,7 @@ class ModelEvaluator:
         self.executor, self.workers, self.scheduler = executor, workers, scheduler
         self.outputs = tuple(outputs)
         self.fill = dict(fill or {})
+        self.weekly = None if keep_timeseries else [SERIES_METRIC]
 
     def _outcome(self, name: str, outcomes: Mapping[str, Any]) -> float:
         v = outcomes.get(name)
@@ -285,7 +291,7 @@ class ModelEvaluator:
         design = design_from_matrix(self.scenario, names, matrix, replicates, seed)
         exp = run_experiment(design, self.out_dir, steps=self.steps, executor=self.executor,
                              workers=self.workers, scheduler=self.scheduler,
-                             progress=progress,
+                             progress=progress, weekly=self.weekly,
                              metadata={"analysis": "sensitivity", "parameters": names})
         # Map each run back to (point, replicate): the design lists row i, replicate r.
         where: dict[Any, tuple[int, int]] = {}
