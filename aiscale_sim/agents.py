@@ -58,6 +58,17 @@ class Employee(FixedAgent):
             self.cell = cell
 
     @property
+    def cell(self):
+        """This employee's cell in ``model.grid`` (the space is built on first use)."""
+        if self._mesa_cell is None:
+            self.model.grid  # noqa: B018 - builds the space and places every employee
+        return self._mesa_cell
+
+    @cell.setter
+    def cell(self, cell) -> None:
+        FixedAgent.cell.fset(self, cell)  # once: Mesa's fixed agents do not move
+
+    @property
     def manager(self) -> Employee | None:
         """The employee this one reports to, or None for a unit head or the CoE lead."""
         m = int(self.model.org.manager[self.row])

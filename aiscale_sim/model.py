@@ -96,6 +96,11 @@ class EnterpriseModel(mesa.Model):
         pipeline_params: Constants of the use-case pipeline (calibration).
         place_on_network: Place employees in a ``mesa.discrete_space.Network`` (disable only in
             benchmarks of the bare rule).
+
+    The Mesa space (:attr:`grid`) and the networkx org chart behind it are built on first use,
+    with every employee placed in its cell: the dynamics read the sparse influence matrix, so a
+    batch run that never looks at the space does not pay for it (a tenth of a 2,000-employee
+    run). Its random seed is drawn at construction, so when it is built changes nothing.
     """
 
     def __init__(self, levers: dict[str, Any] | None = None, *, rng=None,
@@ -149,15 +154,12 @@ class EnterpriseModel(mesa.Model):
         self._role_masks: dict[tuple[Role, ...], np.ndarray] = {}
         self.ai_headcount = int(ai_staff.sum())
 
-        # Employees: Mesa agents whose state is their row of self.emp.
-        if place_on_network:
-            self.grid = OrgNetwork(self.org.graph, capacity=1,
-                                random=random.Random(int(self.streams["space"].integers(2**63))),
-                                layout=None)
-            self.employees = [Employee(self, i, self.grid[i]) for i in range(n)]
-        else:
-            self.grid = None
-            self.employees = [Employee(self, i) for i in range(n)]
+        # Employees: Mesa agents whose state is their row of self.emp; they are placed in the
+        # cells of the org network when it is first used (see the ``grid`` property).
+        self._place_on_network = place_on_network
+        self._space_seed = int(self.streams["space"].integers(2**63))
+        self._grid: OrgNetwork | None = None
+        self.employees = [Employee(self, i) for i in range(n)]
 
         n_units = lv["business_units"]
         r = self.streams["units"]
@@ -207,6 +209,21 @@ class EnterpriseModel(mesa.Model):
         self._refresh_unit_stats()
 
     # --- lookups ----------------------------------------------------------------------------
+
+    @property
+    def grid(self) -> OrgNetwork | None:
+        """The org network as a Mesa space, one employee per cell (None if not placed).
+
+        Built on first use from the org chart, with every employee put in its cell.
+        """
+        if self._grid is None and self._place_on_network:
+            with _no_gc_pauses():
+                grid = OrgNetwork(self.org.graph, capacity=1,
+                                  random=random.Random(self._space_seed), layout=None)
+                self._grid = grid
+                for e in self.employees:
+                    e.cell = grid[e.row]
+        return self._grid
 
     @property
     def use_cases(self) -> list[UseCase]:

@@ -23,6 +23,7 @@ faster connection step.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import networkx as nx
@@ -42,15 +43,24 @@ ENGINEER_SPLIT = (0.45, 0.35, 0.20)
 
 @dataclass
 class Org:
-    """The built organisation: a graph plus per-employee columns (row i is node i)."""
+    """The built organisation: per-employee columns and ties (row i is node i).
 
-    graph: nx.Graph
+    The model itself reads only the columns and the sparse matrices. :attr:`graph`, the org
+    chart as a networkx graph (for Mesa's space, drawing and network analysis), is built from
+    them on first use: a batch run that never looks at it does not pay for it.
+    """
+
     unit: np.ndarray  # int32, business unit served/belonged to
     role: np.ndarray  # int8, Role
     manager: np.ndarray  # int64, row of the manager, -1 for none
     team: np.ndarray  # int32, AI team id for AI staff (0 = CoE, 1+u = embedded in unit u), -1
     influence: sp.csr_matrix  # row-normalised weights: influence[i, j] is j's pull on i
     adjacency: sp.csr_matrix  # unweighted symmetric ties
+
+    @functools.cached_property
+    def graph(self) -> nx.Graph:
+        """The org chart as a networkx graph (see :func:`org_graph`), built on first use."""
+        return org_graph(self.adjacency, self.manager)
 
 
 class OrgNetwork(Network):
@@ -284,12 +294,29 @@ def build_org(levers: dict, rng: np.random.Generator) -> Org:
     inv = np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)
     influence = (sp.diags(inv) @ w).tocsr()
 
+    return Org(unit=unit, role=role, manager=manager, team=team, influence=influence,
+               adjacency=adj)
+
+
+def org_graph(adjacency: sp.csr_matrix, manager: np.ndarray) -> nx.Graph:
+    """The org chart as a networkx graph, from the symmetric tie matrix and the manager column.
+
+    Args:
+        adjacency: Unweighted symmetric ties (:attr:`Org.adjacency`).
+        manager: Row of each employee's manager, -1 for none (:attr:`Org.manager`).
+
+    Returns:
+        A graph with nodes ``0 .. n-1`` and every tie once; reporting ties carry
+        ``kind="reports_to"``.
+    """
+    n = adjacency.shape[0]
+    sub = np.flatnonzero(manager >= 0)
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
     # Each tie once, in two bulk calls: the others with no attribute (row-major order), then
     # the reporting ties with kind="reports_to". A node's neighbours therefore list its other
     # ties in ascending order, then its reporting ties.
-    coo = sp.triu(adj, 1).tocoo()
+    coo = sp.triu(adjacency, 1).tocoo()
     row, col = coo.row.astype(np.int64), coo.col.astype(np.int64)
     boss = manager[sub]
     is_report = np.isin(row * n + col, np.minimum(sub, boss) * n + np.maximum(sub, boss),
@@ -297,5 +324,4 @@ def build_org(levers: dict, rng: np.random.Generator) -> Org:
     peer = ~is_report
     graph.add_edges_from(zip(row[peer].tolist(), col[peer].tolist(), strict=True))
     graph.add_edges_from(zip(sub.tolist(), boss.tolist(), strict=True), kind="reports_to")
-    return Org(graph=graph, unit=unit, role=role, manager=manager, team=team,
-               influence=influence, adjacency=adj)
+    return graph

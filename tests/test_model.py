@@ -109,6 +109,23 @@ def test_every_kind_of_agent_is_registered_with_mesa():
     assert m.emp["literacy"][5] == 0.123
 
 
+def test_the_mesa_space_is_built_on_first_use_and_changes_nothing():
+    early, late = model(), model()
+    early_grid = early.grid  # built at week 0
+    late.run_for(52)
+    assert late._grid is None  # nothing in a run needs it
+    e = late.employees[7]
+    assert e.cell is late.grid[7] and e in e.cell.agents  # built now, on first use
+    assert all(x.cell is late.grid[x.row] for x in late.employees)
+    early.run_for(52)
+    assert early.grid is early_grid
+    pd.testing.assert_frame_equal(early.datacollector.get_model_vars_dataframe(),
+                                  late.datacollector.get_model_vars_dataframe())
+    assert set(early.org.graph.edges) == set(late.org.graph.edges)
+    unplaced = EnterpriseModel(SMALL, rng=7, place_on_network=False)
+    assert unplaced.grid is None and unplaced.employees[0].cell is None
+
+
 def test_org_network_structure():
     m = model(span_of_control=5, centralisation=0.5)
     org = m.org
