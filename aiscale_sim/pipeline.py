@@ -272,7 +272,8 @@ def spend_capacity(model: EnterpriseModel) -> None:
     steady, drifted = maintenance_need(model, False), maintenance_need(model, True)
     for team in model.teams:
         own_live = live_by_team.get(team, ())
-        load = sum(drifted if uc.drift_detected else steady for uc in own_live)
+        n_drifted = sum(1 for uc in own_live if uc.drift_detected)
+        load = steady * (len(own_live) - n_drifted) + drifted * n_drifted
         team.maintenance_load = load
         cover = 1.0 if load <= 0 else min(1.0, team.capacity / load)
         team.maintenance_coverage = cover
