@@ -109,6 +109,15 @@ def test_nan_outputs_are_never_passed_silently():
     assert len(res.indices) == 4
 
 
+def test_an_undefined_rate_says_how_to_count_it(tmp_path):
+    problem = lever_problem("pilot_launch_rate,training_hours")
+    ev = ModelEvaluator(overrides=TINY, steps=6, every=3, out_dir=tmp_path / "exp",
+                        executor="serial")
+    res = run_sensitivity(problem, ev, method="sobol", n=2, seed=1)
+    assert "--rate-undefined-zero" in res.skipped["pilot_to_production_rate"]
+    assert any("--rate-undefined-zero" in w for w in res.warnings)
+
+
 def test_time_resolved_indices_one_set_per_week(tmp_path):
     problem = lever_problem("pilot_launch_rate,prioritisation")
     ev = ModelEvaluator(overrides=TINY, steps=40, every=10, out_dir=tmp_path / "exp",

@@ -52,6 +52,8 @@ class Evaluation:
         seeds: The seed of each replicate.
         experiment_dir: Folder the runs were written to, if any.
         notes: What the evaluator did that a reader should know.
+        remedies: Output -> what to do when some points leave it undefined (shown when the
+            analysis has to skip that output).
     """
 
     outputs: dict[str, np.ndarray]
@@ -61,6 +63,7 @@ class Evaluation:
     seeds: list[int] = field(default_factory=list)
     experiment_dir: str | None = None
     notes: list[str] = field(default_factory=list)
+    remedies: dict[str, str] = field(default_factory=dict)
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:
@@ -262,6 +265,10 @@ class ModelEvaluator:
         notes += [f"undefined {k} set to {v:g}" for k, v in self.fill.items()]
         ev = self._run_with_runner(problem, points, replicates, seed, progress, out, series)
         ev.notes = notes + ev.notes
+        if "pilot_to_production_rate" not in self.fill:
+            ev.remedies["pilot_to_production_rate"] = (
+                "the rate is undefined where no pilot concluded; --rate-undefined-zero "
+                "(rate_undefined_zero=True) counts such a point as a rate of 0")
         return ev
 
     def _fill(self, i: int, r: int, outcomes: Mapping[str, Any], ts, out, series) -> None:
