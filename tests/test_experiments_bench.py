@@ -22,3 +22,16 @@ def test_bench_quick_runs_and_reports_speedup():
     assert "peak RSS" in out and "ms/step" in out
     for n in ("300", "1,000"):
         assert re.search(rf"^\s*{n}\s", out, re.MULTILINE), out
+
+
+def test_version_benchmark_compares_two_trees(tmp_path):
+    repo = Path(__file__).parents[1]
+    script = repo / "experiments" / "bench_versions.py"
+    proc = subprocess.run([sys.executable, str(script), str(repo), str(repo), "--runs", "2",
+                           "--rounds", "1", "--employees", "200", "--steps", "5"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"new is [0-9.]+x as fast \(2 runs, 200 employees, 5 weeks\)", proc.stdout)
+    bad = subprocess.run([sys.executable, str(script), str(tmp_path), str(repo)],
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert bad.returncode != 0 and "holds no aiscale_sim package" in bad.stderr
