@@ -2,7 +2,7 @@
 
 Runs on a small organisation (2,000 employees, three years).
 
-    python experiments/sensitivity_headline.py            # the full analysis (about 2.5 min on 2 cores)
+    python experiments/sensitivity_headline.py            # the full analysis (~2.5 min, 2 cores)
     python experiments/sensitivity_headline.py --quick    # a seconds-long smoke version
 
 Writes out/sensitivity_headline/{morris,sobol}/ (experiment folders + indices + figures) and prints
