@@ -10,9 +10,12 @@ ordinary per-agent Python objects.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from aiscale_sim.states import Adoption, Role, Stage
@@ -113,33 +116,43 @@ class AITeam(mesa.Agent):
     Args:
         model: The model.
         unit: Index of the unit it is embedded in, or None for the CoE.
-        headcount: Staff by :class:`Role`.
+        headcount: Staff by :class:`Role`. Read-only as a mapping; assign a new dict to change
+            the team (size, capacity and role shares follow).
         standards: Engineering standards, 0-1 (CoE high and uniform; embedded teams vary).
-        domain_knowledge: Knowledge of each unit's business, 0-1 (a list over units).
+        domain_knowledge: Knowledge of each unit's business, 0-1 (array over units).
     """
 
     #: Share of a person-week that goes to project work (the rest is overhead).
     PRODUCTIVITY = 0.8
 
     def __init__(self, model, unit, headcount: dict[Role, int], standards: float,
-                 domain_knowledge: list[float]):
+                 domain_knowledge: np.ndarray):
         super().__init__(model)
         self.unit = unit
-        self.headcount = dict(headcount)
+        self.headcount = headcount
         self.standards = standards
         self.domain_knowledge = domain_knowledge
         self.maintenance_load = 0.0  # person-weeks asked for by production models this week
         self.maintenance_coverage = 1.0  # share of that load met
         self.spent_on_pilots = 0.0
-        # A team's staff do not change during a run, so its figures are worked out once
-        # (the pipeline asks for them for every pilot, every week).
-        size = int(sum(self.headcount.values()))
+
+    @property
+    def headcount(self) -> Mapping[Role, int]:
+        """Staff by :class:`Role` (read-only; assign a new dict to change the team)."""
+        return self._headcount
+
+    @headcount.setter
+    def headcount(self, staff: Mapping[Role, int]) -> None:
+        # The pipeline asks for a team's size, capacity and role shares for every pilot, every
+        # week, so they are worked out here, whenever the staff change, rather than each time.
+        self._headcount = MappingProxyType(dict(staff))
+        size = int(sum(staff.values()))
         self._size = size
         self._capacity = size * self.PRODUCTIVITY
         self._engineer_share = (
-            1.0 - self.headcount.get(Role.DATA_SCIENTIST, 0) / size if size else 0.0)
-        self._ops_share = ((self.headcount.get(Role.ML_ENGINEER, 0)
-                            + self.headcount.get(Role.MLOPS, 0)) / size if size else 0.0)
+            1.0 - staff.get(Role.DATA_SCIENTIST, 0) / size if size else 0.0)
+        self._ops_share = ((staff.get(Role.ML_ENGINEER, 0) + staff.get(Role.MLOPS, 0)) / size
+                           if size else 0.0)
 
     @property
     def is_coe(self) -> bool:

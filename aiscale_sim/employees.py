@@ -180,8 +180,9 @@ def _matvec(matrix: sp.csr_matrix, x: np.ndarray) -> np.ndarray:
     sparse format, or any object with ``@``) goes through ``@``.
     """
     if (_csr_matvec is None or not sp.issparse(matrix) or matrix.format != "csr"
-            or matrix.dtype != np.float64 or x.dtype != np.float64):
-        return matrix @ x
+            or matrix.dtype != np.float64 or x.dtype != np.float64 or x.ndim != 1
+            or x.shape[0] != matrix.shape[1]):
+        return matrix @ x  # (and ``@`` raises on mismatched shapes)
     y = np.zeros(matrix.shape[0])
     _csr_matvec(*matrix.shape, matrix.indptr, matrix.indices, matrix.data, x, y)
     return y

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import math
 import random
+import types
 from collections import Counter, deque
 from contextlib import contextmanager
 from typing import Any
@@ -72,12 +73,18 @@ class WeeklyCollector(mesa.DataCollector):
     Mesa deep-copies every reported value, in case a reporter hands back a mutable object that
     later changes. Every reporter in :data:`outputs.MODEL_REPORTERS` returns an ``int`` or a
     ``float``, so the copy protects nothing; skipping it halves the cost of collecting a week.
-    The first collection goes through Mesa's own path, which validates the reporters.
+    The first collection goes through Mesa's own path, which validates the reporters; any
+    reporter that is not a plain function of the model (a method, attribute name or
+    ``[function, args]`` list) keeps Mesa's path throughout.
     """
 
     def collect(self, model) -> None:
         """Append this week's value of every model reporter."""
-        if not self._validated or self.agent_reporters or self.agenttype_reporters:
+        if not self._validated:
+            self._plain = all(isinstance(r, types.FunctionType)
+                              for r in self.model_reporters.values())
+        if (not self._validated or not self._plain or self.agent_reporters
+                or self.agenttype_reporters):
             super().collect(model)
             return
         self._collection_steps.append(model.time)
@@ -175,7 +182,6 @@ class EnterpriseModel(mesa.Model):
             )
             for u in range(n_units)
         ]
-        self.unit_experimentation = np.array([u.experimentation for u in self.units])
         self.idea_queue: deque[list[tuple]] = deque()  # weeks of idea arrivals drawn ahead
         self.idea_queue_rates: np.ndarray | None = None
         self.teams: list[AITeam] = []
@@ -187,12 +193,12 @@ class EnterpriseModel(mesa.Model):
             headcount = {Role(x): int((members == x).sum()) for x in np.unique(members)}
             if tid == 0:
                 team = AITeam(self, None, headcount, standards=0.8,
-                              domain_knowledge=[0.3] * n_units)
+                              domain_knowledge=np.full(n_units, 0.3))
                 self.coe = team
             else:
                 team = AITeam(self, int(tid) - 1, headcount,
                               standards=float(r.beta(2.5, 2.5)),
-                              domain_knowledge=[0.25] * n_units)
+                              domain_knowledge=np.full(n_units, 0.25))
                 team.domain_knowledge[int(tid) - 1] = 0.75
                 self._embedded[int(tid) - 1] = team
             self.teams.append(team)
@@ -221,10 +227,21 @@ class EnterpriseModel(mesa.Model):
             with _no_gc_pauses():
                 grid = OrgNetwork(self.org.graph, capacity=1,
                                   random=random.Random(self._space_seed), layout=None)
+                placed = []
+                try:
+                    for e in self.employees:
+                        e.cell = grid[e.row]
+                        placed.append(e)
+                except BaseException:  # e.g. Ctrl-C: no half-built space; the next use rebuilds
+                    for e in placed:
+                        e._mesa_cell = None
+                    raise
                 self._grid = grid
-                for e in self.employees:
-                    e.cell = grid[e.row]
         return self._grid
+
+    @grid.setter
+    def grid(self, space) -> None:
+        self._grid = space
 
     @property
     def use_cases(self) -> list[UseCase]:
@@ -302,6 +319,11 @@ class EnterpriseModel(mesa.Model):
                                                minlength=len(self.units)) / self._unit_size
             self._unit_readiness_of = ready
         return self._unit_readiness
+
+    @unit_readiness.setter
+    def unit_readiness(self, value: np.ndarray) -> None:
+        self._unit_readiness = np.asarray(value, dtype=float)  # until readiness next changes
+        self._unit_readiness_of = self.emp["readiness"]
 
     # --- the step ---------------------------------------------------------------------------
 

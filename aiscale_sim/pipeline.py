@@ -85,7 +85,8 @@ IDEA_BLOCK_WEEKS = 52
 def idea_rates(model: EnterpriseModel) -> np.ndarray:
     """Expected new ideas per week in each unit (more in experimenting cultures)."""
     lv = model.levers
-    return (lv["pilot_launch_rate"] / 52.0 * (0.6 + 0.8 * model.unit_experimentation)
+    experimentation = np.array([u.experimentation for u in model.units])
+    return (lv["pilot_launch_rate"] / 52.0 * (0.6 + 0.8 * experimentation)
             * (1.0 + lv["pilot_count_incentive"]))
 
 
@@ -246,8 +247,12 @@ def start_pilot(model: EnterpriseModel, uc: UseCase, vanity: bool = False) -> No
 # --- 2. spending capacity -------------------------------------------------------------------
 
 
-def maintenance_need(model: EnterpriseModel, drift_detected: bool) -> float:
-    """Person-weeks per week a live model needs (monitoring, fixes, retraining once drifted)."""
+def maintenance_need(model: EnterpriseModel, uc: UseCase) -> float:
+    """Person-weeks per week a live model needs (monitoring, fixes, retraining)."""
+    return _maintenance_need(model, uc.drift_detected)
+
+
+def _maintenance_need(model: EnterpriseModel, drift_detected: bool) -> float:
     pp = model.pipeline_params
     need = pp.maintenance * (1.0 - 0.6 * model.platform_maturity)
     if drift_detected:
@@ -269,7 +274,7 @@ def spend_capacity(model: EnterpriseModel) -> None:
     pilots_by_team: dict[AITeam, list[UseCase]] = {}
     for uc in model.use_cases_in(Stage.PILOT):
         pilots_by_team.setdefault(uc.team, []).append(uc)
-    steady, drifted = maintenance_need(model, False), maintenance_need(model, True)
+    steady, drifted = _maintenance_need(model, False), _maintenance_need(model, True)
     for team in model.teams:
         own_live = live_by_team.get(team, ())
         n_drifted = sum(1 for uc in own_live if uc.drift_detected)
@@ -302,7 +307,7 @@ def spend_capacity(model: EnterpriseModel) -> None:
             each = min(pp.pilot_pace, free / len(own))
             grants = [each] * len(own) if each > 0.0 else []
         team.spent_on_pilots = float(sum(grants))
-        dk = team.domain_knowledge
+        dk = team.domain_knowledge.tolist()  # scalar updates below: faster on a list
         data_weeks = 0.0
         for uc, g in zip(own, grants, strict=False):  # pilots beyond the grants get nothing
             uc.effort_done += g
@@ -310,6 +315,7 @@ def spend_capacity(model: EnterpriseModel) -> None:
                 data_weeks += g * (uc.data_effort / uc.effort_required)
             # Working with a unit teaches a team its business.
             dk[uc.unit] = min(0.95, dk[uc.unit] + 0.004 * g)
+        team.domain_knowledge[:] = dk
         counters["pilot_person_weeks"] += team.spent_on_pilots
         counters["data_person_weeks"] += data_weeks
 

@@ -676,8 +676,9 @@ def _check_weekly(weekly: Sequence[str] | None) -> list[str] | None:
         return None
     if isinstance(weekly, str):
         weekly = [w.strip() for w in weekly.split(",") if w.strip()]
-    names = list(dict.fromkeys(w for w in weekly if w != "week"))
-    unknown = [w for w in names if w not in MODEL_REPORTERS]
+    chosen = {w for w in weekly if w != "week"}
+    unknown = sorted(w for w in chosen if w not in MODEL_REPORTERS)
+    names = [k for k in MODEL_REPORTERS if k in chosen]  # one order, whatever order was given
     if unknown or not names:
         what = (f"unknown weekly metric(s) {', '.join(unknown)}" if unknown
                 else "no weekly metric chosen")
@@ -759,9 +760,11 @@ def _open_folder(out: Path, design: Sequence[Run], steps: int,
         if manifest.get("design_hash") != fingerprint:
             total = manifest.get("counts", {}).get("total", "?")
             kept = ",".join(manifest.get("weekly_metrics") or ["all"])
+            asked = ",".join(weekly or ["all"])
             raise UserInputError(
                 f"{out} already holds a different experiment ({total} runs, "
-                f"{manifest.get('steps', '?')} weeks, weekly metrics: {kept}); "
+                f"{manifest.get('steps', '?')} weeks, weekly metrics: {kept}; this one: "
+                f"{len(design)} runs, {steps} weeks, weekly metrics: {asked}); "
                 "use another output folder, or delete this one to start over")
         return manifest
     if out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):

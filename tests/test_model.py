@@ -25,6 +25,7 @@ from aiscale_sim.pipeline import (
     governance_delay,
     idea_rates,
     launch_pilots,
+    maintenance_need,
     pilot_effort,
     pilot_slots,
     production_gate,
@@ -124,6 +125,44 @@ def test_the_mesa_space_is_built_on_first_use_and_changes_nothing():
     assert set(early.org.graph.edges) == set(late.org.graph.edges)
     unplaced = EnterpriseModel(SMALL, rng=7, place_on_network=False)
     assert unplaced.grid is None and unplaced.employees[0].cell is None
+
+
+def test_an_interrupted_space_build_leaves_no_half_built_space(monkeypatch):
+    import aiscale_sim.model as model_module
+
+    class Interrupted(model_module.OrgNetwork):
+        def __getitem__(self, key):
+            if key == 200:
+                raise KeyboardInterrupt
+            return super().__getitem__(key)
+
+    m = model()
+    monkeypatch.setattr(model_module, "OrgNetwork", Interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        m.grid  # noqa: B018
+    assert m._grid is None and all(e._mesa_cell is None for e in m.employees)
+    monkeypatch.undo()
+    assert all(e.cell is m.grid[e.row] for e in m.employees)
+
+
+def test_team_figures_follow_its_staff():
+    m = model(centralisation=1.0)
+    coe = m.coe
+    before = (coe.size, coe.capacity)
+    coe.headcount = {**coe.headcount, Role.ML_ENGINEER: coe.headcount.get(Role.ML_ENGINEER, 0)
+                     + 50}
+    assert (coe.size, coe.capacity) == (before[0] + 50, (before[0] + 50) * coe.PRODUCTIVITY)
+    assert coe.ops_share > 0.5
+    with pytest.raises(TypeError):
+        coe.headcount[Role.MLOPS] = 3  # read-only: assign a new dict instead
+
+
+def test_idea_arrivals_follow_a_change_of_culture():
+    m = model()
+    low = idea_rates(m)
+    for u in m.units:
+        u.experimentation = 1.0
+    assert (idea_rates(m) > low).all()
 
 
 def test_org_network_structure():
@@ -241,6 +280,27 @@ def test_weekly_collector_records_what_mesas_collector_records():
     pd.testing.assert_frame_equal(ours, reference.get_model_vars_dataframe())
 
 
+def test_weekly_collector_keeps_mesas_path_for_other_kinds_of_reporter():
+    from aiscale_sim.model import WeeklyCollector
+    from aiscale_sim.outputs import week
+
+    m = model()
+    dc = WeeklyCollector(model_reporters={"week": week, "weeks_run": "steps"})
+    for _ in range(3):
+        dc.collect(m)
+        m.run_for(1)
+    df = dc.get_model_vars_dataframe()
+    assert df["week"].tolist() == [0, 1, 2] and df["weeks_run"].tolist() == [0, 1, 2]
+
+
+def test_mismatched_influence_and_columns_are_refused():
+    from aiscale_sim.employees import _matvec
+
+    w = model().org.influence
+    with pytest.raises(ValueError):
+        _matvec(w, np.ones(w.shape[1] - 7))
+
+
 def test_launches_are_limited_by_capacity():
     m = model(ai_staff_per_1000=2.0, pilot_count_incentive=0.0)
     for _ in range(200):
@@ -274,6 +334,15 @@ def test_federated_teams_duplicate_effort():
     emb.standards = m.coe.standards
     emb.headcount = dict(m.coe.headcount)
     assert pilot_effort(m, uc, emb)[0] > pilot_effort(m, uc, m.coe)[0]
+
+
+def test_maintenance_need_of_a_healthy_and_a_drifted_model():
+    m = model()
+    uc = live_use_case(m)
+    healthy = maintenance_need(m, uc)
+    uc.drift_detected = True
+    assert maintenance_need(m, uc) == pytest.approx(healthy + m.pipeline_params.retrain_effort)
+    assert 0 < healthy < m.pipeline_params.retrain_effort
 
 
 def test_maintenance_comes_before_pilots():

@@ -106,6 +106,10 @@ def test_chosen_weekly_metrics_are_the_only_ones_stored(tmp_path):
     pd.testing.assert_frame_equal(some.timeseries, full.timeseries[some.timeseries.columns])
     pd.testing.assert_frame_equal(some.summaries, full.summaries)
     assert some.manifest["weekly_metrics"] == ["adoption_share", "pilots_active"]
+    # Same metrics in another order: the same experiment (it resumes, nothing to run).
+    again = run_experiment(d, tmp_path / "some", steps=STEPS, executor="serial",
+                           progress=False, weekly={"pilots_active", "adoption_share"})
+    pd.testing.assert_frame_equal(again.timeseries, some.timeseries)
     # The same design with other weekly metrics is another experiment: no mixed folders.
     with pytest.raises(UserInputError, match="weekly metrics: adoption_share,pilots_active"):
         run_experiment(d, tmp_path / "some", steps=STEPS, executor="serial", progress=False)

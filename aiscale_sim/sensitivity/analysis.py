@@ -428,8 +428,9 @@ def run_sensitivity(problem: Problem, evaluator: Callable[..., Any], *, method: 
         df, note = analyze_output(problem, method, X, y, seed=s_boot, second_order=second_order,
                                   num_resamples=num_resamples)
         if df is None:
-            if out in ev.remedies and not np.isfinite(y).all():
-                note += f" ({ev.remedies[out]})"
+            remedy = getattr(ev, "remedies", {}).get(out)
+            if remedy and not np.isfinite(y).all():
+                note += f" ({remedy})"
             skipped[out] = note
             warn.append(f"{out}: not analysed: {note}")
             continue
