@@ -144,6 +144,14 @@ def test_choice_and_int_encoding():
     assert [d["purgatory_timeout"] for d in pts] == [10, 11, 4]
 
 
+def test_shipped_near_baseline_ranges_file_narrows_two_levers():
+    p = lever_problem(None, EXP / "near_baseline_ranges.toml")
+    bounds = {prm.name: (prm.low, prm.high) for prm in p.parameters}
+    assert bounds["ai_staff_per_1000"] == (2.0, 8.0)
+    assert bounds["pilot_launch_rate"] == (3.0, 12.0)
+    assert bounds["training_hours"] == (0.0, 40.0)  # the others keep the table's range
+
+
 def test_analysis_file_narrows_distributes_and_groups(tmp_path):
     f = tmp_path / "a.toml"
     f.write_text('select = ["training_hours", "change_management", "governance_rigour"]\n'
