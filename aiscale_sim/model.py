@@ -211,8 +211,7 @@ class EnterpriseModel(mesa.Model):
         self.cumulative_value = 0.0
         self.cumulative_cost = 0.0
         self.unit_incident = np.zeros(n_units)
-        self._unit_size: np.ndarray | None = None
-        self._unit_readiness_of: np.ndarray | None = None
+        self._unit_size = np.bincount(self.emp["unit"], minlength=n_units).astype(float)  # fixed
         self._refresh_unit_stats()
 
     # --- lookups ----------------------------------------------------------------------------
@@ -301,29 +300,10 @@ class EnterpriseModel(mesa.Model):
     def _refresh_unit_stats(self) -> None:
         n_units = len(self.units)
         unit = self.emp["unit"]
-        if self._unit_size is None:  # units never change size
-            self._unit_size = np.bincount(unit, minlength=n_units).astype(float)
         adopted = self.emp["stage"] == int(Adoption.ADOPTED)  # an int compares faster
         self.unit_adoption = np.bincount(unit, weights=adopted, minlength=n_units) / self._unit_size
-
-    @property
-    def unit_readiness(self) -> np.ndarray:
-        """Mean readiness to use AI in each unit, from this week's employee readiness.
-
-        Worked out when first asked for in a week (only the production gate reads it):
-        readiness is recomputed, as a new array, every week, so it is cached against that array.
-        """
-        ready = self.emp["readiness"]
-        if self._unit_readiness_of is not ready:
-            self._unit_readiness = np.bincount(self.emp["unit"], weights=ready,
-                                               minlength=len(self.units)) / self._unit_size
-            self._unit_readiness_of = ready
-        return self._unit_readiness
-
-    @unit_readiness.setter
-    def unit_readiness(self, value: np.ndarray) -> None:
-        self._unit_readiness = np.asarray(value, dtype=float)  # until readiness next changes
-        self._unit_readiness_of = self.emp["readiness"]
+        self.unit_readiness = np.bincount(unit, weights=self.emp["readiness"],
+                                          minlength=n_units) / self._unit_size
 
     # --- the step ---------------------------------------------------------------------------
 

@@ -138,10 +138,14 @@ def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
     return new
 
 
+def _feasibility(data_readiness, difficulty, risk):
+    """The feasibility formula, for numbers or numpy arrays alike."""
+    return (1.0 - difficulty) * (0.5 + 0.5 * data_readiness) * (1.0 - 0.15 * risk)
+
+
 def feasibility(model: EnterpriseModel, uc: UseCase) -> float:
     """Expected chance of success, 0-1, as leadership would judge it."""
-    dr = model.units[uc.unit].data_readiness
-    return float((1.0 - uc.difficulty) * (0.5 + 0.5 * dr) * (1.0 - 0.15 * uc.risk))
+    return float(_feasibility(model.units[uc.unit].data_readiness, uc.difficulty, uc.risk))
 
 
 def pilot_slots(model: EnterpriseModel) -> int:
@@ -155,8 +159,7 @@ def pilot_slots(model: EnterpriseModel) -> int:
 def by_value_feasibility(model: EnterpriseModel, ideas: list[UseCase]) -> list[UseCase]:
     """Ideas with feasibility of at least 0.25, best value times feasibility first.
 
-    The same numbers as :func:`feasibility`, computed for the whole backlog at once; ties keep
-    backlog order.
+    :func:`feasibility` worked out for the whole backlog at once; ties keep backlog order.
     """
     if not ideas:
         return []
@@ -165,7 +168,7 @@ def by_value_feasibility(model: EnterpriseModel, ideas: list[UseCase]) -> list[U
     difficulty = np.array([uc.difficulty for uc in ideas])
     risk = np.array([uc.risk for uc in ideas])
     value = np.array([uc.value_potential for uc in ideas])
-    feas = (1.0 - difficulty) * (0.5 + 0.5 * dr[unit]) * (1.0 - 0.15 * risk)
+    feas = _feasibility(dr[unit], difficulty, risk)
     keep = np.flatnonzero(feas >= 0.25)
     order = keep[np.argsort(-value[keep] * feas[keep], kind="stable")]
     return [ideas[i] for i in order.tolist()]
