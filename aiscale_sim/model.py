@@ -41,11 +41,12 @@ from aiscale_sim.pipeline import (
 )
 from aiscale_sim.states import Adoption, Role, Stage
 
-#: Starting AI literacy (mean) and job anxiety (mean) by role. Anxiety is centred on the
-#: 41-52% of workers who worry about AI and their jobs (BCG 2025; Pew 2025).
-#: The model's random streams (see EnterpriseModel._build): what each one drives.
+#: The model's random streams, one per part of the model (see EnterpriseModel._build and
+#: docs/ODD.md, "Stochasticity").
 STREAMS = ("org", "people", "units", "space", "ideas", "pilots", "production", "weekly")
 
+#: Starting AI literacy (mean) and job anxiety (mean) by role. Anxiety is centred on the
+#: 41-52% of workers who worry about AI and their jobs (BCG 2025; Pew 2025).
 ROLE_LITERACY = np.array([0.25, 0.38, 0.42, 0.85, 0.85, 0.8, 0.8])
 ROLE_ANXIETY = np.array([0.52, 0.38, 0.3, 0.15, 0.15, 0.15, 0.15])
 

@@ -112,7 +112,7 @@ def draw_ideas(rates: np.ndarray, rng: np.random.Generator, value_scale: float,
         rng.uniform(0.1, 0.55, k).tolist(),
         strict=True))
     ends = np.cumsum(counts.sum(axis=1)).tolist()
-    return [rows[e - c:e] for e, c in zip(ends, counts.sum(axis=1).tolist(), strict=True)]
+    return [rows[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
