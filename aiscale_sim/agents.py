@@ -93,6 +93,8 @@ class BusinessUnit(mesa.Agent):
         experimentation: Culture of experimentation, 0-1 (more ideas).
         data_driven: Data-driven culture, 0-1 (more commitment to live AI).
         sponsor_commitment: How strongly the unit's leaders back AI going live, 0-1.
+
+    ``sponsor_erosion`` is the part of that commitment lost to recent incidents (0-1).
     """
 
     def __init__(self, model, index, data_readiness, legacy_burden, experimentation,
@@ -104,6 +106,7 @@ class BusinessUnit(mesa.Agent):
         self.experimentation = experimentation
         self.data_driven = data_driven
         self.sponsor_commitment = sponsor_commitment
+        self.sponsor_erosion = 0.0  # commitment lost to incidents, regained over time
         self.portfolio: list[UseCase] = []
 
     def live_use_cases(self) -> list[UseCase]:
@@ -136,6 +139,7 @@ class AITeam(mesa.Agent):
         self.maintenance_load = 0.0  # person-weeks asked for by production models this week
         self.maintenance_coverage = 1.0  # share of that load met
         self.spent_on_pilots = 0.0
+        self.pilot_capacity = 0.0  # person-weeks of pilot progress the team could make this week
 
     @property
     def headcount(self) -> Mapping[Role, int]:
@@ -154,6 +158,9 @@ class AITeam(mesa.Agent):
             1.0 - staff.get(Role.DATA_SCIENTIST, 0) / size if size else 0.0)
         self._ops_share = ((staff.get(Role.ML_ENGINEER, 0) + staff.get(Role.MLOPS, 0)) / size
                            if size else 0.0)
+        scientists = staff.get(Role.DATA_SCIENTIST, 0)
+        self._science_capacity = scientists * self.PRODUCTIVITY
+        self._engineering_capacity = (size - scientists) * self.PRODUCTIVITY
 
     @property
     def is_coe(self) -> bool:
@@ -169,6 +176,16 @@ class AITeam(mesa.Agent):
     def capacity(self) -> float:
         """Person-weeks of project work available per week."""
         return self._capacity
+
+    @property
+    def science_capacity(self) -> float:
+        """Person-weeks per week of data scientists (modelling work)."""
+        return self._science_capacity
+
+    @property
+    def engineering_capacity(self) -> float:
+        """Person-weeks per week of data, ML and MLOps engineers (data and production work)."""
+        return self._engineering_capacity
 
     @property
     def engineer_share(self) -> float:
@@ -216,6 +233,8 @@ class UseCase(mesa.Agent):
         self.scaled_week: int | None = None
         self.team: AITeam | None = None
         self.vanity = False
+        self.work_start_week: int | None = None  # first week a team worked on the pilot
+        self.fit = 1.0  # how well the live solution fits the unit's work, 0-1 (set at go-live)
         self.effort_required = 0.0
         self.data_effort = 0.0
         self.effort_done = 0.0

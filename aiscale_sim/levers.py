@@ -136,12 +136,16 @@ LEVERS: tuple[Lever, ...] = (
        "Investment in data infrastructure and data quality"),
     _f("platform_investment", 1.0, 0.0, 20.0, "$M per year",
        "Investment in the shared ML platform and MLOps tooling"),
+    _f("integration_investment", 0.0, 0.0, 5.0, "$M per business unit per year",
+       "Investment in integrating legacy systems (APIs, modernisation) so AI can plug in"),
     _f("ai_staff_per_1000", 4.0, 0.5, 30.0, "AI FTE per 1,000 employees",
        "AI headcount: data scientists, data/ML engineers and MLOps staff"),
     _f("engineer_ratio", 1.0, 0.2, 6.0, "engineers per data scientist",
        "Engineer:scientist mix (data, ML and MLOps engineers per data scientist)"),
+    _f("translator_share", 0.05, 0.0, 0.3, "share of AI headcount",
+       "AI product managers / translators: AI staff who bridge AI teams and the business"),
     _f("governance_rigour", 0.5, 0.0, 1.0, "0-1",
-       "Governance rigour: longer reviews before go-live, fewer incidents after"),
+       "Governance rigour: longer reviews before go-live; fewer incidents and more trust after"),
     _f("executive_sponsorship", 0.4, 0.0, 1.0, "0-1",
        "Executive sponsorship: how strongly unit leaders commit to taking AI live"),
     Lever("prioritisation", "launch_everything", None, None, "choice", "policy",
@@ -165,6 +169,9 @@ LEVERS: tuple[Lever, ...] = (
        "Tie density: peer ties per employee in the small-world team network"),
     _f("weak_tie_share", 0.1, 0.0, 1.0, "cross-unit ties per employee",
        "Weak ties across units, per employee (Granovetter's bridges)", group="structure"),
+    _f("high_risk_share", 0.15, 0.0, 1.0, "share of new ideas",
+       "Share of AI ideas in a high-risk class (regulated decisions: credit, hiring, health)",
+       group="structure"),
 )
 
 LEVERS_BY_NAME: dict[str, Lever] = {lv.name: lv for lv in LEVERS}

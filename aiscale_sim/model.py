@@ -209,10 +209,15 @@ class EnterpriseModel(mesa.Model):
         self._live: dict[int, UseCase] = {}
         self.counters: Counter[str] = Counter()
         self.time_to_production: list[int] = []
+        self.pilot_waits: list[tuple[int, bool]] = []  # (weeks to first work, by the CoE?)
         self.cumulative_value = 0.0
         self.cumulative_cost = 0.0
+        self.incident_cost_week = 0.0  # $M, this week's incidents
+        self.incident_cost_total = 0.0  # $M, all incidents so far
         self.unit_incident = np.zeros(n_units)
-        self._unit_size = np.bincount(self.emp["unit"], minlength=n_units).astype(float)  # fixed
+        # Business employees per unit (fixed): AI staff embedded in a unit are not its users.
+        self._unit_size = np.maximum(np.bincount(self.emp["unit"][self.is_business],
+                                                 minlength=n_units), 1).astype(float)
         self._refresh_unit_stats()
 
     # --- lookups ----------------------------------------------------------------------------
@@ -286,6 +291,11 @@ class EnterpriseModel(mesa.Model):
         """The team embedded in ``unit``, if there is one."""
         return self._embedded.get(unit)
 
+    @property
+    def has_embedded_teams(self) -> bool:
+        """True if at least one unit has its own AI team."""
+        return bool(self._embedded)
+
     def drop_idea(self, uc: UseCase) -> None:
         """Remove an idea that never became a pilot."""
         self.units[uc.unit].portfolio.remove(uc)
@@ -295,15 +305,18 @@ class EnterpriseModel(mesa.Model):
 
     @property
     def n_adopted(self) -> int:
-        """Employees who currently use AI regularly."""
-        return int(np.count_nonzero(self.emp["stage"] == int(Adoption.ADOPTED)))
+        """Business employees (AI staff not counted) who currently use AI regularly."""
+        return int(np.count_nonzero((self.emp["stage"] == int(Adoption.ADOPTED))
+                                    & self.is_business))
 
     def _refresh_unit_stats(self) -> None:
+        # Adoption and readiness of each unit's business employees: the users of its AI.
         n_units = len(self.units)
         unit = self.emp["unit"]
-        adopted = self.emp["stage"] == int(Adoption.ADOPTED)  # an int compares faster
+        business = self.is_business
+        adopted = (self.emp["stage"] == int(Adoption.ADOPTED)) & business
         self.unit_adoption = np.bincount(unit, weights=adopted, minlength=n_units) / self._unit_size
-        self.unit_readiness = np.bincount(unit, weights=self.emp["readiness"],
+        self.unit_readiness = np.bincount(unit, weights=self.emp["readiness"] * business,
                                           minlength=n_units) / self._unit_size
 
     # --- the step ---------------------------------------------------------------------------
@@ -349,6 +362,7 @@ class EnterpriseModel(mesa.Model):
 
     def step(self) -> None:
         """Advance the enterprise by one week (``self.time`` is already the new week)."""
+        self.incident_cost_week = 0.0
         invest(self)
         launch_pilots(self)
         spend_capacity(self)

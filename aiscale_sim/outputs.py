@@ -40,11 +40,6 @@ def _share(mask: np.ndarray) -> float:
     return np.count_nonzero(mask) / mask.size
 
 
-def adoption_share(model: EnterpriseModel) -> float:
-    """Share of employees who use AI regularly (stage ADOPTED)."""
-    return _share(model.emp["stage"] == _ADOPTED)
-
-
 def _adoption_among(model: EnterpriseModel, mask: np.ndarray) -> float:
     """Adoption share among the employees in ``mask`` (nan if there are none)."""
     n = np.count_nonzero(mask)
@@ -53,9 +48,18 @@ def _adoption_among(model: EnterpriseModel, mask: np.ndarray) -> float:
     return np.count_nonzero((model.emp["stage"] == _ADOPTED) & mask) / n
 
 
-def business_adoption_share(model: EnterpriseModel) -> float:
-    """Adoption share among employees outside the AI teams."""
+def adoption_share(model: EnterpriseModel) -> float:
+    """Share of business employees (AI staff not counted) who use AI regularly (ADOPTED).
+
+    AI staff build the tools; counting them as users would put adoption above zero before
+    anything is live (:func:`ai_staff_adoption_share` reports them).
+    """
     return _adoption_among(model, model.is_business)
+
+
+def ai_staff_adoption_share(model: EnterpriseModel) -> float:
+    """Adoption share among AI staff."""
+    return _adoption_among(model, model.is_ai_staff)
 
 
 def trying_share(model: EnterpriseModel) -> float:
@@ -137,6 +141,12 @@ purgatory_commitment = _purgatory_reason("commitment")
 purgatory_governance = _purgatory_reason("governance")
 
 
+def coe_queue_length(model: EnterpriseModel) -> int:
+    """Pilots accepted by the CoE that no one has started work on yet."""
+    return sum(1 for uc in model.use_cases_in(Stage.PILOT)
+               if uc.work_start_week is None and uc.team is not None and uc.team.is_coe)
+
+
 def use_cases_in_production(model: EnterpriseModel) -> int:
     """Use cases live in production (scaled ones included)."""
     return len(model.live_use_cases())
@@ -190,8 +200,9 @@ def mean_data_readiness(model: EnterpriseModel) -> float:
 MODEL_REPORTERS = {
     f.__name__: f
     for f in (
-        week, adoption_share, business_adoption_share, aware_share, trying_share, lapsed_share,
-        adoption_frontline, adoption_managers, ideas_waiting, pilots_active, pilots_in_purgatory,
+        week, adoption_share, ai_staff_adoption_share, aware_share, trying_share, lapsed_share,
+        adoption_frontline, adoption_managers, ideas_waiting, pilots_active, coe_queue_length,
+        pilots_in_purgatory,
         purgatory_infrastructure, purgatory_commitment, purgatory_governance,
         use_cases_in_production, use_cases_scaled, pilots_launched, pilots_reached_production,
         pilots_abandoned, incidents, cumulative_value, cumulative_cost, mean_literacy,
@@ -276,6 +287,8 @@ def summary_outcomes(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict:
     entries = {r: c[f"purgatory_entries_{r}"] for r in PURGATORY_REASONS}
     live_3y = [uc for uc in model.use_cases if uc.production_week is not None
                and model.time - uc.production_week >= 156]
+    waits = model.pilot_waits
+    coe_waits = [w for w, coe in waits if coe]
     return {
         "pilots_launched": c["pilots_launched"],
         "pilots_reached_production": reached,
@@ -287,6 +300,12 @@ def summary_outcomes(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict:
         "purgatory_entries_by_reason": entries,
         "abandoned_by_reason": abandoned,
         "median_time_to_production_weeks": _clean(float(np.median(ttp)) if ttp else float("nan")),
+        "median_pilot_wait_weeks": _clean(
+            float(np.median([w for w, _ in waits])) if waits else float("nan")),
+        "coe_median_wait_weeks": _clean(
+            float(np.median(coe_waits)) if coe_waits else float("nan")),
+        "coe_queue_length": coe_queue_length(model),
+        "vanity_pilots": c["vanity_pilots"],
         "use_cases_in_production": use_cases_in_production(model),
         "use_cases_scaled": use_cases_scaled(model),
         "use_cases_retired": c["use_cases_retired"],
@@ -308,6 +327,7 @@ def summary_outcomes(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict:
         "mean_anxiety": mean_anxiety(model),
         "mean_literacy": mean_literacy(model),
         "incidents": c["incidents"],
+        "incident_cost": float(model.incident_cost_total),
         "cumulative_value": value,
         "cumulative_cost": cost,
         "roi": _clean(roi),

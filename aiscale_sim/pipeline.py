@@ -23,9 +23,24 @@ from aiscale_sim.states import Stage
 if TYPE_CHECKING:
     from aiscale_sim.model import EnterpriseModel
 
-#: Risk classes of new ideas: low, medium, high with probabilities 0.5, 0.35, 0.15
-#: (cumulative, for one uniform draw per idea).
+#: Risk classes of new ideas at the default ``high_risk_share`` (0.15): low, medium, high with
+#: probabilities 0.5, 0.35, 0.15 (cumulative, for one uniform draw per idea).
 RISK_CUMULATIVE = np.array([0.5, 0.85])
+
+#: Expected cost of one incident by risk class (low, medium, high), $M: remediation plus, for
+#: riskier classes, expected fines and redress. An assumption scaled well below the average
+#: cost of a data breach (IBM 2024: $4.88M) and the EU AI Act's ceiling for breaches of
+#: high-risk obligations (EUR 15M or 3% of turnover); see docs/ODD.md, section 7.5.
+INCIDENT_COST = (0.1, 0.5, 2.0)
+
+
+def risk_cumulative(high_risk_share: float) -> np.ndarray:
+    """Cumulative probabilities of the low and medium risk classes for ``high_risk_share``.
+
+    Low and medium ideas keep their 0.5 : 0.35 proportion; the high class takes the rest.
+    """
+    low = 0.5 / 0.85 * (1.0 - high_risk_share)
+    return np.array([low, 1.0 - high_risk_share])
 
 
 @dataclass(frozen=True)
@@ -46,7 +61,22 @@ class PipelineParams:
         retire_rate: Weekly base probability that a live use case is retired.
         copy_rate: Weekly probability that a mature live use case is copied to another unit.
         data_rate: Weekly growth of data readiness at saturated investment.
+        platform_team_size: CoE headcount at which its platform and standards reach every
+            embedded team.
         platform_rate: Weekly growth of platform maturity at saturated investment.
+        integration_rate: Weekly relative fall of legacy burden at saturated integration
+            investment.
+        coe_intake_weeks: Weeks of work ahead a CoE accepts into its intake queue.
+        coe_domain_cap: Highest domain knowledge a central team reaches of a unit's business.
+        embedded_domain_cap: Highest domain knowledge a team reaches of a unit's business.
+        science_on_data: Efficiency of a data scientist doing data or production work.
+        engineer_on_modelling: Efficiency of an engineer doing a data scientist's modelling.
+        translator_norm: Translator share of AI headcount at which every team is covered.
+        translator_commitment: Rise of unit commitment at full translator coverage.
+        vanity_value: Value potential of a vanity idea relative to a real business idea.
+        risk_aversion: Fall of unit commitment for a high-risk use case with no governance.
+        incident_sponsor_hit: Fall of a unit's sponsor commitment per incident.
+        sponsor_recovery: Weekly share of the sponsor's lost commitment regained.
         value_scale: Median yearly value of a use case at full quality and adoption, $M.
         salary: Loaded yearly cost of one AI FTE, $M.
         training_cost: Cost of one training hour (trainer plus time), $.
@@ -67,7 +97,20 @@ class PipelineParams:
     retire_rate: float = 0.007
     copy_rate: float = 0.002
     data_rate: float = 0.01
+    platform_team_size: float = 6.0
     platform_rate: float = 0.012
+    integration_rate: float = 0.01
+    coe_intake_weeks: float = 13.0
+    coe_domain_cap: float = 0.6
+    embedded_domain_cap: float = 0.95
+    science_on_data: float = 0.7
+    engineer_on_modelling: float = 0.25
+    translator_norm: float = 0.1
+    translator_commitment: float = 0.1
+    vanity_value: float = 0.3
+    risk_aversion: float = 0.2
+    incident_sponsor_hit: float = 0.05
+    sponsor_recovery: float = 0.02
     value_scale: float = 1.3
     salary: float = 0.18
     training_cost: float = 80.0
@@ -83,33 +126,60 @@ IDEA_BLOCK_WEEKS = 52
 
 
 def idea_rates(model: EnterpriseModel) -> np.ndarray:
-    """Expected new ideas per week in each unit (more in experimenting cultures)."""
+    """Expected new ideas per week in each unit (more in experimenting cultures).
+
+    Pilot-count incentives add ideas on top, at ``pilot_count_incentive`` times the unit's own
+    rate: the extra ideas are vanity ideas (see :func:`vanity_share`).
+    """
     lv = model.levers
     experimentation = np.array([u.experimentation for u in model.units])
     return (lv["pilot_launch_rate"] / 52.0 * (0.6 + 0.8 * experimentation)
             * (1.0 + lv["pilot_count_incentive"]))
 
 
+def vanity_share(pilot_count_incentive: float) -> float:
+    """Share of new ideas put forward only to raise the pilot count.
+
+    Rewarding leaders for pilots launched brings in "science projects disconnected from real
+    business problems" (the source text, "Pilot purgatory" and "Avoiding vanity metrics"):
+    the incentive adds ``pilot_count_incentive`` vanity ideas per real one.
+    """
+    return pilot_count_incentive / (1.0 + pilot_count_incentive)
+
+
 def draw_ideas(rates: np.ndarray, rng: np.random.Generator, value_scale: float,
-               weeks: int) -> list[list[tuple]]:
+               weeks: int, risk_cum: np.ndarray = RISK_CUMULATIVE,
+               vanity: float = 0.0, vanity_value: float = 1.0) -> list[list[tuple]]:
     """Draw ``weeks`` weeks of idea arrivals at once.
 
+    Args:
+        rates: Expected ideas per week in each unit.
+        rng: The ``ideas`` stream.
+        value_scale: Median yearly value of a real business idea, $M.
+        weeks: Weeks to draw.
+        risk_cum: Cumulative probabilities of the low and medium risk classes.
+        vanity: Share of ideas that are vanity ideas (:func:`vanity_share`).
+        vanity_value: Value potential of a vanity idea relative to a real one.
+
     Returns, for each week, one tuple ``(unit, value_potential, difficulty, data_needs, risk,
-    infra_need, commit_need)`` per new idea, in unit order. The draws: the number of ideas of
-    every unit in every week (Poisson), then each attribute for all of them together.
+    infra_need, commit_need, vanity)`` per new idea, in unit order. The draws: the number of
+    ideas of every unit in every week (Poisson), then each attribute for all of them together.
     """
     n_units = len(rates)
     counts = rng.poisson(rates, size=(weeks, n_units))
     k = int(counts.sum())
     units = np.repeat(np.tile(np.arange(n_units), weeks), counts.ravel())
+    value = value_scale * rng.lognormal(0.0, 1.0, k)
+    difficulty = rng.beta(2.0, 2.0, k)
+    data_needs = rng.beta(3.0, 2.0, k)
+    risk = np.searchsorted(risk_cum, rng.random(k), side="right")
+    infra = rng.uniform(0.05, 0.75, k)
+    commit = rng.uniform(0.1, 0.55, k)
+    is_vanity = rng.random(k) < vanity
+    value = np.where(is_vanity, value * vanity_value, value)
     rows = list(zip(
-        units.tolist(),
-        (value_scale * rng.lognormal(0.0, 1.0, k)).tolist(),
-        rng.beta(2.0, 2.0, k).tolist(),
-        rng.beta(3.0, 2.0, k).tolist(),
-        np.searchsorted(RISK_CUMULATIVE, rng.random(k), side="right").tolist(),
-        rng.uniform(0.05, 0.75, k).tolist(),
-        rng.uniform(0.1, 0.55, k).tolist(),
+        units.tolist(), value.tolist(), difficulty.tolist(), data_needs.tolist(),
+        risk.tolist(), infra.tolist(), commit.tolist(), is_vanity.tolist(),
         strict=True))
     ends = np.cumsum(counts.sum(axis=1)).tolist()
     return [rows[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
@@ -122,17 +192,22 @@ def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
     (:func:`draw_ideas`); this week's are taken from the front. Levers are fixed during a
     run, but should the arrival rate change, the rest of the block is drawn again.
     """
+    lv, pp = model.levers, model.pipeline_params
     rates = idea_rates(model)
+    # The block is redrawn when anything that shapes arrivals changes.
+    key = np.concatenate([rates, [lv["high_risk_share"], lv["pilot_count_incentive"]]])
     queue = model.idea_queue
-    if not queue or not np.array_equal(rates, model.idea_queue_rates):
+    if not queue or not np.array_equal(key, model.idea_queue_rates):
         queue.clear()
-        queue.extend(draw_ideas(rates, model.streams["ideas"], model.pipeline_params.value_scale,
-                                IDEA_BLOCK_WEEKS))
-        model.idea_queue_rates = rates
+        queue.extend(draw_ideas(rates, model.streams["ideas"], pp.value_scale, IDEA_BLOCK_WEEKS,
+                                risk_cumulative(lv["high_risk_share"]),
+                                vanity_share(lv["pilot_count_incentive"]), pp.vanity_value))
+        model.idea_queue_rates = key
     new = []
-    for unit, value, difficulty, data_needs, risk, infra, commit in queue.popleft():
+    for unit, value, difficulty, data_needs, risk, infra, commit, vanity in queue.popleft():
         uc = UseCase(model, unit=unit, value_potential=value, difficulty=difficulty,
                      data_needs=data_needs, risk=risk, infra_need=infra, commit_need=commit)
+        uc.vanity = vanity
         model.units[unit].portfolio.append(uc)
         new.append(uc)
     return new
@@ -148,12 +223,81 @@ def feasibility(model: EnterpriseModel, uc: UseCase) -> float:
     return float(_feasibility(model.units[uc.unit].data_readiness, uc.difficulty, uc.risk))
 
 
+def technical_share(model: EnterpriseModel) -> float:
+    """Share of AI headcount doing technical work; the rest are translators."""
+    return 1.0 - model.levers["translator_share"]
+
+
+def translator_coverage(model: EnterpriseModel) -> float:
+    """How fully AI product managers / translators cover the teams' work with units, 0-1.
+
+    Translators "understand both business needs and AI capabilities, translating between
+    technical teams and business stakeholders" (the source text, "AI product managers"); a
+    team is covered at ``translator_norm`` (a tenth) of its headcount.
+    """
+    return min(1.0, model.levers["translator_share"] / model.pipeline_params.translator_norm)
+
+
+def free_capacity(model: EnterpriseModel, team: AITeam) -> float:
+    """Person-weeks a team has left this week for pilots, after last week's maintenance load."""
+    return max(0.0, team.capacity * technical_share(model) - team.maintenance_load)
+
+
+def _stretch(model: EnterpriseModel) -> float:
+    """Pilot-count incentives stretch capacity over more pilots than teams can staff."""
+    return 1.0 + 1.5 * model.levers["pilot_count_incentive"]
+
+
 def pilot_slots(model: EnterpriseModel) -> int:
-    """Pilots that may be started this week: capacity-limited, stretched by vanity incentives."""
+    """Pilots all teams could staff at full pace this week, less those already running.
+
+    Stretched by pilot-count incentives. (How many each team accepts is :func:`team_rooms`.)
+    """
     pp = model.pipeline_params
-    free = sum(max(0.0, t.capacity - t.maintenance_load) for t in model.teams)
-    limit = free / pp.pilot_pace * (1.0 + 1.5 * model.levers["pilot_count_incentive"])
+    free = sum(free_capacity(model, t) for t in model.teams)
+    limit = free / pp.pilot_pace * _stretch(model)
     return max(0, int(limit) - model.count_stage(Stage.PILOT))
+
+
+def team_rooms(model: EnterpriseModel) -> dict[AITeam, list[float]]:
+    """How much new pilot work each team accepts this week.
+
+    An embedded team takes on what it can staff now: pilots at full pace from its free
+    capacity (stretched by pilot-count incentives; at least one if it has any free capacity),
+    less its running pilots (a count). The CoE
+    runs an intake and prioritisation queue for all units (the source text: a CoE "can become a
+    bottleneck as demand for AI grows"): it accepts pilots while the work still to do on its
+    pilots is at most ``coe_intake_weeks`` of its free capacity (person-weeks), and always as
+    many as it can staff now. Pilots accepted beyond what it can staff wait in its queue, so
+    the wait grows with demand per CoE FTE (Little's law).
+
+    Returns:
+        For each team ``[pilots, work]``: pilots it can still staff at full pace, and
+        person-weeks its intake queue still accepts (the CoE's; 0 for an embedded team). A team
+        takes a new pilot while ``pilots >= 1`` or ``work > 0`` (see :func:`_has_room`).
+    """
+    pp = model.pipeline_params
+    stretch = _stretch(model)
+    running: dict[AITeam, list[UseCase]] = {t: [] for t in model.teams}
+    for uc in model.use_cases_in(Stage.PILOT):
+        running.setdefault(uc.team, []).append(uc)
+    rooms = {}
+    for team in model.teams:
+        free = free_capacity(model, team) * stretch
+        own = running[team]
+        # A team with any free capacity can run at least one pilot, if slowly.
+        staffable = max(1, int(free / pp.pilot_pace)) if free > 0.0 else 0
+        pilots = float(staffable - len(own))
+        work = 0.0
+        if team.is_coe:
+            work = free * pp.coe_intake_weeks - sum(uc.effort_required - uc.effort_done
+                                                    for uc in own)
+        rooms[team] = [pilots, work]
+    return rooms
+
+
+def _has_room(room: list[float]) -> bool:
+    return room[0] >= 1.0 or room[1] > 0.0
 
 
 def by_value_feasibility(model: EnterpriseModel, ideas: list[UseCase]) -> list[UseCase]:
@@ -180,7 +324,7 @@ def launch_pilots(model: EnterpriseModel) -> list[UseCase]:
     ``launch_everything`` starts ideas first come, first served; ``value_feasibility`` ranks
     them by value times feasibility and never starts one whose feasibility is below 0.25.
     """
-    lv, rng = model.levers, model.streams["pilots"]
+    lv = model.levers
     propose_ideas(model)
     # Ideas that waited too long are dropped (they never became pilots). The backlog is in
     # order of arrival, so the old ones are at its front.
@@ -191,13 +335,70 @@ def launch_pilots(model: EnterpriseModel) -> list[UseCase]:
         model.drop_idea(ideas[old])
         old += 1
     ideas = ideas[old:]
-    slots = pilot_slots(model)
+    if not ideas:
+        return []
+    rooms = team_rooms(model)
+    open_teams = {t for t, room in rooms.items() if _has_room(room)}
+    if not open_teams:
+        return []
     if lv["prioritisation"] == "value_feasibility":
         ideas = by_value_feasibility(model, ideas)
-    launched = ideas[:slots]
-    for uc in launched:
-        start_pilot(model, uc, vanity=bool(rng.random() < 0.6 * lv["pilot_count_incentive"]))
+    launched = []
+    for uc in ideas:
+        team = choose_team(model, uc)
+        if team not in open_teams:
+            # Its team is full: a hybrid unit turns to the other team; otherwise the idea
+            # waits in the backlog.
+            team = _other_team(model, uc, team)
+            if team not in open_teams:
+                continue
+        start_pilot(model, uc, team=team)
+        launched.append(uc)
+        room = rooms[team]
+        room[0] -= 1.0
+        room[1] -= uc.effort_required
+        if not _has_room(room):
+            open_teams.discard(team)
+            if not open_teams:
+                break
     return launched
+
+
+def hub_strength(model: EnterpriseModel) -> float:
+    """How far a central team's platform and standards reach the embedded teams, 0-1.
+
+    In the hybrid ("hub and spoke") model "a central AI platform team provides
+    infrastructure and standards", and the embedded teams "build on that foundation" (the
+    source text, "Centers of Excellence vs. Federated Models"). A platform team needs a
+    minimum size to do that for everyone: the reach is the CoE's size over
+    ``platform_team_size``, capped at 1. With no embedded teams the CoE is the whole
+    organisation's AI team, and with no CoE there is no hub.
+    """
+    coe = model.coe
+    if coe is None:
+        return 0.0
+    if not model.has_embedded_teams:
+        return 1.0
+    return min(1.0, coe.size / model.pipeline_params.platform_team_size)
+
+
+def team_standards(model: EnterpriseModel, team: AITeam) -> float:
+    """Engineering standards a team works to: its own, raised towards the hub's."""
+    coe = model.coe
+    if team.is_coe or coe is None:
+        return team.standards
+    return team.standards + (coe.standards - team.standards) * hub_strength(model)
+
+
+def duplication(model: EnterpriseModel, team: AITeam) -> float:
+    """Effort multiplier for tooling a team builds for itself.
+
+    Federated teams duplicate effort ("potential duplication of effort across units", the
+    source text); spokes that build on a hub's platform duplicate less.
+    """
+    if team.is_coe:
+        return 1.0
+    return 1.0 + model.pipeline_params.federated_duplication * (1.0 - hub_strength(model))
 
 
 def pilot_effort(model: EnterpriseModel, uc: UseCase, team: AITeam) -> tuple[float, float]:
@@ -205,14 +406,14 @@ def pilot_effort(model: EnterpriseModel, uc: UseCase, team: AITeam) -> tuple[flo
 
     Data work grows with the use case's data needs and shrinks as the unit's data readiness
     rises; platform reuse cuts all effort, more for teams with high standards; federated teams
-    duplicate tooling; engineers do data work faster.
+    duplicate tooling. Who does which part is :func:`pilot_capacity`'s business.
     """
     pp = model.pipeline_params
     dr = model.units[uc.unit].data_readiness
     modelling = pp.model_effort * (0.5 + uc.difficulty)
-    data = pp.data_effort * uc.data_needs * (1.15 - dr) / (0.7 + 0.6 * team.engineer_share)
-    reuse = 1.0 - 0.5 * model.platform_maturity * (0.5 + 0.5 * team.standards)
-    dup = 1.0 if team.is_coe else 1.0 + pp.federated_duplication
+    data = pp.data_effort * uc.data_needs * (1.15 - dr)
+    reuse = 1.0 - 0.5 * model.platform_maturity * (0.5 + 0.5 * team_standards(model, team))
+    dup = duplication(model, team)
     if uc.origin is not None:  # a copy reuses the original's pipeline and model
         modelling *= 0.5
         data *= 0.6
@@ -221,29 +422,44 @@ def pilot_effort(model: EnterpriseModel, uc: UseCase, team: AITeam) -> tuple[flo
 
 
 def choose_team(model: EnterpriseModel, uc: UseCase) -> AITeam:
-    """Give a pilot to the unit's embedded team or the CoE, in proportion to their capacity."""
+    """The team a unit asks first: its own embedded team, else the CoE.
+
+    In a hybrid the spokes "build on that foundation for their specific needs" (the source
+    text): a unit's own team does its pilots, and the unit turns to the CoE when its team is
+    full (:func:`launch_pilots`).
+    """
     embedded = model.embedded_team(uc.unit)
-    coe = model.coe
-    if coe is None and embedded is None:
-        # Fewer AI staff than units and no CoE: borrow the least-loaded team of another unit.
-        return min(model.teams, key=lambda t: (t.maintenance_load / max(t.capacity, 1e-9)))
-    if coe is None:
+    if embedded is not None:
         return embedded
-    if embedded is None:
-        return coe
-    share = embedded.capacity / (embedded.capacity + coe.capacity / len(model.units))
-    return embedded if model.streams["pilots"].random() < share else coe
+    if model.coe is not None:
+        return model.coe
+    # Fewer AI staff than units and no CoE: borrow the least-loaded team of another unit.
+    return min(model.teams, key=lambda t: (t.maintenance_load / max(t.capacity, 1e-9)))
 
 
-def start_pilot(model: EnterpriseModel, uc: UseCase, vanity: bool = False) -> None:
-    """Start a pilot: assign a team, size the effort, count it as launched."""
-    uc.team = choose_team(model, uc)
-    uc.vanity = vanity
+def _other_team(model: EnterpriseModel, uc: UseCase, team: AITeam) -> AITeam | None:
+    """In a hybrid, the CoE for a unit whose own team was chosen, and the other way round."""
+    return model.embedded_team(uc.unit) if team.is_coe else model.coe
+
+
+def start_pilot(model: EnterpriseModel, uc: UseCase, vanity: bool | None = None,
+                team: AITeam | None = None) -> None:
+    """Start a pilot: assign a team, size the effort, count it as launched.
+
+    Args:
+        model: The model.
+        uc: The idea (or copy) to start.
+        vanity: Mark the pilot as a vanity pilot (None keeps the idea's own mark).
+        team: The team to build it (None: :func:`choose_team`).
+    """
+    uc.team = team if team is not None else choose_team(model, uc)
+    if vanity is not None:
+        uc.vanity = vanity
     uc.effort_required, uc.data_effort = pilot_effort(model, uc, uc.team)
     uc.pilot_week = int(model.time)
     uc.set_stage(Stage.PILOT)
     model.counters["pilots_launched"] += 1
-    if vanity:
+    if uc.vanity:
         model.counters["vanity_pilots"] += 1
 
 
@@ -263,14 +479,49 @@ def _maintenance_need(model: EnterpriseModel, drift_detected: bool) -> float:
     return need
 
 
+def pilot_capacity(science: float, engineering: float, modelling_share: float,
+                   pp: PipelineParams) -> float:
+    """Person-weeks of pilot progress a team can make in a week with its mix of roles.
+
+    Data scientists do the modelling and engineers the data work ("AI/ML engineers take models
+    from data scientists and make them production-ready"; "data engineers build and maintain
+    the data pipelines", the source text, "Talent and skills"). Each can stand in for the other
+    at a lower efficiency: a scientist does data work at ``science_on_data`` (scientists spend
+    much of their time on data anyway: CrowdFlower 2016, Anaconda 2020), an engineer does
+    modelling at ``engineer_on_modelling``. Progress ``p`` needs ``p * m`` modelling and
+    ``p * (1 - m)`` data person-weeks; the largest ``p`` the team can staff is the smaller of
+    the data-bound and the modelling-bound solution of that two-resource problem. A team
+    without scientists stalls on modelling, one without engineers on data work, so the
+    engineer:scientist ratio has an optimum that depends on the portfolio's modelling share.
+
+    Args:
+        science: Data scientists' person-weeks this week.
+        engineering: Engineers' person-weeks this week.
+        modelling_share: Share of the pilots' effort that is modelling, 0-1.
+        pp: Pipeline constants.
+    """
+    m = min(1.0, max(0.0, modelling_share))
+    d = 1.0 - m
+    a_s, a_e = pp.science_on_data, pp.engineer_on_modelling
+    data_bound = (engineering + a_s * science) / (d + a_s * m)
+    modelling_bound = (science + a_e * engineering) / (m + a_e * d)
+    return max(0.0, min(data_bound, modelling_bound))
+
+
 def spend_capacity(model: EnterpriseModel) -> None:
     """AI teams spend this week's capacity: production models first, then pilots.
 
-    The CoE is one queue: pilots get capacity in launch order, each up to ``pilot_pace``.
-    Embedded teams work in parallel, sharing their capacity evenly among their own pilots.
+    Maintenance is engineers' work (ML engineers and MLOps keep production running); data
+    scientists cover what engineers cannot, at ``science_on_data``. What is left goes to
+    pilots, as much as the team's mix of roles can staff (:func:`pilot_capacity`).
+    The CoE is one queue: pilots get capacity in launch order, each up to ``pilot_pace``; those
+    beyond it wait. Embedded teams work in parallel, sharing their capacity evenly among their
+    own pilots. Translators (``translator_share`` of every team) do no technical work.
     """
     pp, counters = model.pipeline_params, model.counters
     rng = model.streams["production"]
+    now = int(model.time)
+    tech = technical_share(model)
     live_by_team: dict[AITeam, list[UseCase]] = {}
     for uc in model.live_use_cases():
         live_by_team.setdefault(uc.team, []).append(uc)
@@ -283,7 +534,10 @@ def spend_capacity(model: EnterpriseModel) -> None:
         n_drifted = sum(1 for uc in own_live if uc.drift_detected)
         load = steady * (len(own_live) - n_drifted) + drifted * n_drifted
         team.maintenance_load = load
-        cover = 1.0 if load <= 0 else min(1.0, team.capacity / load)
+        science = team.science_capacity * tech
+        engineering = team.engineering_capacity * tech
+        workable = engineering + pp.science_on_data * science
+        cover = 1.0 if load <= 0 else min(1.0, workable / load)
         team.maintenance_coverage = cover
         for uc in own_live:
             uc.maintained = cover
@@ -291,11 +545,20 @@ def spend_capacity(model: EnterpriseModel) -> None:
                 uc.quality = uc.quality0  # retrained
                 uc.drift_detected = False
                 counters["retrainings"] += 1
-        free = max(0.0, team.capacity - load)
+        # Engineers carry the maintenance load first, scientists the rest.
+        engineering -= load
+        if engineering < 0.0:
+            science = max(0.0, science + engineering / pp.science_on_data)
+            engineering = 0.0
         own = pilots_by_team.get(team)
         if not own:
             team.spent_on_pilots = 0.0
+            team.pilot_capacity = 0.0
             continue
+        total = sum(uc.effort_required for uc in own)
+        modelling = total - sum(uc.data_effort for uc in own)
+        free = pilot_capacity(science, engineering, modelling / total if total else 0.5, pp)
+        team.pilot_capacity = free
         if team.is_coe:
             # One queue: full pace for the first pilots, the remainder for the next one,
             # nothing for the rest (which are skipped below).
@@ -306,18 +569,25 @@ def spend_capacity(model: EnterpriseModel) -> None:
                 g = min(pp.pilot_pace, free)
                 grants.append(g)
                 free -= g
+            cap = pp.coe_domain_cap
         else:
             each = min(pp.pilot_pace, free / len(own))
             grants = [each] * len(own) if each > 0.0 else []
+            cap = pp.embedded_domain_cap
         team.spent_on_pilots = float(sum(grants))
         dk = team.domain_knowledge.tolist()  # scalar updates below: faster on a list
         data_weeks = 0.0
         for uc, g in zip(own, grants, strict=False):  # pilots beyond the grants get nothing
+            if uc.work_start_week is None:
+                uc.work_start_week = now
+                model.pilot_waits.append((now - uc.pilot_week, team.is_coe))
             uc.effort_done += g
             if uc.effort_required:
                 data_weeks += g * (uc.data_effort / uc.effort_required)
-            # Working with a unit teaches a team its business.
-            dk[uc.unit] = min(0.95, dk[uc.unit] + 0.004 * g)
+            # Working with a unit teaches a team its business; a central team, away from the
+            # unit's daily work, learns it only so far ("may lack deep understanding of
+            # specific business domains", the source text).
+            dk[uc.unit] = min(cap, dk[uc.unit] + 0.004 * g)
         team.domain_knowledge[:] = dk
         counters["pilot_person_weeks"] += team.spent_on_pilots
         counters["data_person_weeks"] += data_weeks
@@ -335,22 +605,54 @@ def infrastructure_capability(model: EnterpriseModel, uc: UseCase) -> float:
     team = uc.team
     unit = model.units[uc.unit]
     ops = min(1.0, team.ops_share / 0.3)
-    return float(model.platform_maturity * (0.6 + 0.4 * team.standards) + 0.35 * ops
-                 - 0.25 * unit.legacy_burden)
+    return float(model.platform_maturity * (0.6 + 0.4 * team_standards(model, team))
+                 + 0.35 * ops - 0.25 * unit.legacy_burden)
 
 
 def unit_commitment(model: EnterpriseModel, uc: UseCase) -> float:
     """The unit's commitment to take a use case live, 0-1.
 
-    Sponsor commitment, clear success criteria, the team's knowledge of the business, and staff
-    readiness to use AI. Pilots launched to hit a pilot-count target have no real sponsor.
+    Sponsor commitment (less what incidents have cost it, :func:`incident`), clear success
+    criteria, the team's knowledge of the business, and staff readiness to use AI. Pilots
+    launched to hit a pilot-count target have no real sponsor. Translators raise commitment
+    (:func:`translator_coverage`). A sponsor hesitates to put a high-risk use case live
+    without governance review (:func:`governance_assurance`).
     """
     unit = model.units[uc.unit]
-    lv = model.levers
-    sponsor = unit.sponsor_commitment * (0.4 if uc.vanity else 1.0)
+    lv, pp = model.levers, model.pipeline_params
+    sponsor = max(0.0, unit.sponsor_commitment - unit.sponsor_erosion)
+    sponsor *= 0.4 if uc.vanity else 1.0
     return float(0.45 * sponsor + 0.25 * lv["success_criteria_clarity"]
                  + 0.15 * uc.team.domain_knowledge[uc.unit] + 0.1 * unit.data_driven
-                 + 0.2 * model.unit_readiness[uc.unit])
+                 + 0.2 * model.unit_readiness[uc.unit]
+                 + pp.translator_commitment * translator_coverage(model)
+                 - governance_assurance(model, uc))
+
+
+def governance_assurance(model: EnterpriseModel, uc: UseCase) -> float:
+    """Commitment a use case lacks for want of governance: high risk and little rigour.
+
+    "Strong governance enables scaling by building trust, preventing costly failures,
+    ensuring regulatory compliance" (the source text, "Myth: governance slows innovation"):
+    leaders commit to a high-risk use case (risk class 2) only as far as a review vouches for
+    it. The shortfall is ``risk_aversion x (risk / 2) x (1 - governance_rigour)``; a low-risk
+    use case needs no such assurance.
+    """
+    return (model.pipeline_params.risk_aversion * (uc.risk / 2.0)
+            * (1.0 - model.levers["governance_rigour"]))
+
+
+def solution_fit(model: EnterpriseModel, uc: UseCase) -> float:
+    """How well a solution fits the unit's real work, 0-1, fixed when it goes live.
+
+    Built with deep knowledge of the unit's business it fits; built from a distance it risks
+    being an "ivory tower" solution "that doesn't fit real business needs" (the source text,
+    CoE disadvantages). Translators close half the gap at full coverage. The realised value is
+    scaled by it (:func:`weekly_value`).
+    """
+    dk = float(uc.team.domain_knowledge[uc.unit])
+    dk += (1.0 - dk) * 0.5 * translator_coverage(model)
+    return 0.6 + 0.4 * dk
 
 
 def technical_success_probability(model: EnterpriseModel, uc: UseCase) -> float:
@@ -429,6 +731,7 @@ def go_live(model: EnterpriseModel, uc: UseCase) -> None:
     uc.quality0 = float(np.clip(0.75 + 0.2 * draw - 0.15 * uc.difficulty, 0.3, 1))
     uc.quality = uc.quality0
     uc.maintained = 1.0
+    uc.fit = solution_fit(model, uc)
     model.counters["pilots_reached_production"] += 1
     model.time_to_production.append(int(model.time) - uc.pilot_week)
     origin = uc.origin
@@ -456,7 +759,9 @@ def production_life(model: EnterpriseModel) -> None:
     monitoring = (0.15 + 0.75 * model.platform_maturity) * (0.7 + 0.3 * rigour)
     p_incident = pp.incident_rate * (1.0 - 0.7 * rigour)
     base_hazard = pp.retire_rate * (1.0 - 0.5 * model.platform_maturity)
-    p_copy = pp.copy_rate * (0.3 + model.platform_maturity) * (0.5 + 0.5 * lv["centralisation"])
+    # Federated teams find it "harder to share learnings across the organization" (the source
+    # text); a hub shares them.
+    p_copy = pp.copy_rate * (0.3 + model.platform_maturity) * (0.5 + 0.5 * hub_strength(model))
     n_units = len(model.units)
     now = int(model.time)
     draws = rng.random((len(live), 6)).tolist()
@@ -509,10 +814,21 @@ def copy_use_case(model: EnterpriseModel, uc: UseCase) -> UseCase | None:
 
 
 def incident(model: EnterpriseModel, uc: UseCase) -> None:
-    """An unnoticed degradation hurts users: trust in the unit drops; the model is patched."""
+    """An unnoticed degradation hurts users; the model is patched.
+
+    Trust in the unit drops (employees, section 7.6), the unit's sponsor loses commitment
+    (``incident_sponsor_hit``, regained at ``sponsor_recovery`` a week), and the incident costs
+    money: remediation, and fines scaled by risk class (:data:`INCIDENT_COST`).
+    """
     uc.incidents += 1
     model.counters["incidents"] += 1
     model.unit_incident[uc.unit] += 0.15
+    unit = model.units[uc.unit]
+    unit.sponsor_erosion = min(1.0, unit.sponsor_erosion
+                               + model.pipeline_params.incident_sponsor_hit)
+    cost = INCIDENT_COST[int(uc.risk)]
+    model.incident_cost_week += cost
+    model.incident_cost_total += cost
     uc.drift_detected = True
 
 
@@ -520,34 +836,41 @@ def incident(model: EnterpriseModel, uc: UseCase) -> None:
 
 
 def invest(model: EnterpriseModel) -> None:
-    """Data and platform investment slowly raise data readiness and platform maturity.
+    """Investment slowly raises data readiness and platform maturity and lowers legacy burden.
 
-    A CoE builds one shared platform; federated teams spread the same money thinner.
+    The same platform money buys the same platform whatever the operating model: how well
+    teams use it differs (:func:`team_standards`, :func:`duplication`), not what it costs.
+    Integration investment ("APIs", connecting AI to "dozens or hundreds of different software
+    systems", the source text, "Integration with existing systems") lowers each unit's legacy
+    burden. Incidents' cost to sponsor commitment fades (:func:`incident`).
     """
     pp, lv = model.pipeline_params, model.levers
     size = (lv["employees"] / 5000.0) ** 0.5
     d_eff = 1.0 - np.exp(-lv["data_investment"] / 1.0)
+    i_fall = pp.integration_rate * (1.0 - np.exp(-lv["integration_investment"] / 1.0))
     for unit in model.units:
         unit.data_readiness += pp.data_rate * d_eff * (1.0 - unit.data_readiness)
+        unit.legacy_burden -= i_fall * unit.legacy_burden
+        unit.sponsor_erosion -= pp.sponsor_recovery * unit.sponsor_erosion
     p_eff = 1.0 - np.exp(-lv["platform_investment"] / (2.0 * size))
-    model.platform_maturity += (pp.platform_rate * p_eff * (0.5 + 0.5 * lv["centralisation"])
-                                * (1.0 - model.platform_maturity))
+    model.platform_maturity += pp.platform_rate * p_eff * (1.0 - model.platform_maturity)
 
 
 # --- 6. value and cost ----------------------------------------------------------------------
 
 
 def weekly_value(model: EnterpriseModel) -> float:
-    """Value realised this week, $M: only live use cases, scaled by quality and adoption."""
+    """Value realised this week, $M: only live use cases, scaled by quality, fit and adoption."""
     total = 0.0
     adoption = model.unit_adoption
     for uc in model.live_use_cases():
-        total += uc.value_potential / 52.0 * uc.quality * (0.25 + 0.75 * adoption[uc.unit])
+        total += (uc.value_potential / 52.0 * uc.quality * uc.fit
+                  * (0.25 + 0.75 * adoption[uc.unit]))
     return total
 
 
 def weekly_cost(model: EnterpriseModel) -> float:
-    """Cost incurred this week, $M: staff, training, change, incentives, investment, compute."""
+    """Cost incurred this week, $M: staff, spend levers, compute, and this week's incidents."""
     pp, lv = model.pipeline_params, model.levers
     n = lv["employees"]
     yearly = (
@@ -555,10 +878,10 @@ def weekly_cost(model: EnterpriseModel) -> float:
         + lv["training_hours"] * n * pp.training_cost / 1e6
         + lv["change_management"] * n / 1e6
         + lv["adoption_incentive"] * model.n_adopted / 1e6
-        + lv["data_investment"] * lv["business_units"]
+        + (lv["data_investment"] + lv["integration_investment"]) * lv["business_units"]
         + lv["platform_investment"]
     )
     running = (pp.pilot_cost * model.count_stage(Stage.PILOT)
                + pp.run_cost * len(model.live_use_cases()))
-    return yearly / 52.0 + running
+    return yearly / 52.0 + running + model.incident_cost_week
 

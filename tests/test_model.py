@@ -33,6 +33,7 @@ from aiscale_sim.pipeline import (
     propose_ideas,
     spend_capacity,
     start_pilot,
+    team_rooms,
     weekly_value,
 )
 from aiscale_sim.states import Adoption, Role, Stage
@@ -302,12 +303,14 @@ def test_mismatched_influence_and_columns_are_refused():
 
 
 def test_launches_are_limited_by_capacity():
-    m = model(ai_staff_per_1000=2.0, pilot_count_incentive=0.0)
-    for _ in range(200):
-        new_use_case(m)
-    slots = pilot_slots(m)
+    m = model(ai_staff_per_1000=20.0, centralisation=0.0, pilot_count_incentive=0.0)
+    for u in range(200):
+        new_use_case(m, unit=u % 4)
+    rooms = team_rooms(m)
     launch_pilots(m)
-    assert m.count_stage(Stage.PILOT) == slots < 200
+    assert 0 < m.count_stage(Stage.PILOT) < 200
+    for team, (pilots, _work) in rooms.items():
+        assert sum(1 for uc in m.use_cases_in(Stage.PILOT) if uc.team is team) == pilots
 
 
 # --- 2. spending capacity --------------------------------------------------------------------

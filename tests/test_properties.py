@@ -25,7 +25,7 @@ def lever_strategy(lv):
 
 LEVER_SPACE = st.fixed_dictionaries({lv.name: lever_strategy(lv) for lv in LEVERS})
 
-SHARES = ["adoption_share", "business_adoption_share", "aware_share", "trying_share",
+SHARES = ["adoption_share", "ai_staff_adoption_share", "aware_share", "trying_share",
           "lapsed_share", "adoption_frontline", "adoption_managers", "mean_literacy",
           "mean_anxiety", "mean_trust", "platform_maturity", "mean_data_readiness"]
 CUMULATIVE = ["pilots_launched", "pilots_reached_production", "pilots_abandoned", "incidents",
