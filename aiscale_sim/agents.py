@@ -211,10 +211,12 @@ class UseCase(mesa.Agent):
         infra_need: Production infrastructure it needs, 0-1 (compared with capability).
         commit_need: Commitment it needs from the unit to go live, 0-1.
         origin: The use case this one copies (horizontal scaling), or None.
+        deepens: The live use case this one extends in its own unit (vertical scaling), or
+            None.
     """
 
     def __init__(self, model, unit, value_potential, difficulty, data_needs, risk, infra_need,
-                 commit_need, origin: UseCase | None = None):
+                 commit_need, origin: UseCase | None = None, deepens: UseCase | None = None):
         super().__init__(model)
         self.unit = unit
         self.value_potential = value_potential
@@ -224,6 +226,8 @@ class UseCase(mesa.Agent):
         self.infra_need = infra_need
         self.commit_need = commit_need
         self.origin = origin
+        self.deepens = deepens
+        self.extensions: list[UseCase] = []
         self.stage = Stage.IDEA
         model.index_stage(self, None, Stage.IDEA)
         self.created_week = int(model.time)

@@ -309,6 +309,7 @@ def summary_outcomes(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict:
         "use_cases_in_production": use_cases_in_production(model),
         "use_cases_scaled": use_cases_scaled(model),
         "use_cases_retired": c["use_cases_retired"],
+        "use_cases_deepened": c["use_cases_deepened"],
         "production_survival_3y": _clean(
             float(np.mean([uc.stage.is_live for uc in live_3y])) if live_3y else float("nan")),
         "units_with_pilot_share": float(np.mean([

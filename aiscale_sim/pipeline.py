@@ -60,6 +60,11 @@ class PipelineParams:
         incident_rate: Weekly probability that unnoticed degradation becomes an incident.
         retire_rate: Weekly base probability that a live use case is retired.
         copy_rate: Weekly probability that a mature live use case is copied to another unit.
+        deepen_rate: Weekly probability that a mature live use case is extended in its unit.
+        max_extensions: Extensions a use case can have at most (built, waiting or live).
+        extension_value: Value potential of an extension relative to the use case it extends.
+        extension_modelling: Modelling effort of an extension relative to a new pilot's.
+        extension_data: Data effort of an extension relative to a new pilot's.
         data_rate: Weekly growth of data readiness at saturated investment.
         platform_team_size: CoE headcount at which its platform and standards reach every
             embedded team.
@@ -96,6 +101,11 @@ class PipelineParams:
     incident_rate: float = 0.1
     retire_rate: float = 0.007
     copy_rate: float = 0.002
+    deepen_rate: float = 0.002
+    max_extensions: int = 3
+    extension_value: float = 0.4
+    extension_modelling: float = 0.6
+    extension_data: float = 0.3
     data_rate: float = 0.01
     platform_team_size: float = 6.0
     platform_rate: float = 0.012
@@ -418,6 +428,9 @@ def pilot_effort(model: EnterpriseModel, uc: UseCase, team: AITeam) -> tuple[flo
         modelling *= 0.5
         data *= 0.6
         reuse *= 1.0 - 0.4 * model.platform_maturity
+    elif uc.deepens is not None:  # an extension builds on the live use case's data and model
+        modelling *= pp.extension_modelling
+        data *= pp.extension_data
     return (modelling + data) * reuse * dup, data * reuse * dup
 
 
@@ -733,6 +746,8 @@ def go_live(model: EnterpriseModel, uc: UseCase) -> None:
     uc.maintained = 1.0
     uc.fit = solution_fit(model, uc)
     model.counters["pilots_reached_production"] += 1
+    if uc.deepens is not None:
+        model.counters["use_cases_deepened"] += 1
     model.time_to_production.append(int(model.time) - uc.pilot_week)
     origin = uc.origin
     if origin is not None and origin.stage == Stage.PRODUCTION:
@@ -747,9 +762,9 @@ def go_live(model: EnterpriseModel, uc: UseCase) -> None:
 def production_life(model: EnterpriseModel) -> None:
     """Drift, monitoring, incidents, retirement and horizontal scaling of live use cases.
 
-    Each live use case gets one row of six uniform draws a week (shock, shock size, detection,
-    incident, retirement, copy), whether or not each is needed, so one use case's fate does not
-    shift the random numbers of the others.
+    Each live use case gets one row of seven uniform draws a week (shock, shock size,
+    detection, incident, retirement, copy, extension), whether or not each is needed, so one
+    use case's fate does not shift the random numbers of the others.
     """
     pp, rng, lv = model.pipeline_params, model.streams["production"], model.levers
     live = model.live_use_cases()
@@ -764,8 +779,9 @@ def production_life(model: EnterpriseModel) -> None:
     p_copy = pp.copy_rate * (0.3 + model.platform_maturity) * (0.5 + 0.5 * hub_strength(model))
     n_units = len(model.units)
     now = int(model.time)
-    draws = rng.random((len(live), 6)).tolist()
-    for uc, (u_shock, u_size, u_detect, u_incident, u_retire, u_copy) in zip(
+    p_deepen = pp.deepen_rate * (0.3 + model.platform_maturity)
+    draws = rng.random((len(live), 7)).tolist()
+    for uc, (u_shock, u_size, u_detect, u_incident, u_retire, u_copy, u_deepen) in zip(
             live, draws, strict=True):
         # Gradual drift plus sudden shocks.
         uc.quality -= pp.drift * (1.0 + 0.5 * uc.risk)
@@ -788,6 +804,11 @@ def production_life(model: EnterpriseModel) -> None:
         if (uc.origin is None and uc.quality > 0.55 and now - uc.production_week >= 26
                 and u_copy < p_copy and len(active_copies(uc)) < n_units - 1):
             copy_use_case(model, uc)
+        # Vertical scaling: deepen a mature, healthy use case in its own unit.
+        if (uc.deepens is None and uc.quality > 0.55 and now - uc.production_week >= 26
+                and u_deepen < p_deepen
+                and len(active_extensions(uc)) < pp.max_extensions):
+            deepen_use_case(model, uc)
 
 
 def active_copies(uc: UseCase) -> list[UseCase]:
@@ -811,6 +832,35 @@ def copy_use_case(model: EnterpriseModel, uc: UseCase) -> UseCase | None:
     start_pilot(model, copy)
     model.counters["copies_started"] += 1
     return copy
+
+
+def active_extensions(uc: UseCase) -> list[UseCase]:
+    """Extensions of ``uc`` still being built, waiting or live."""
+    return [e for e in uc.extensions if e.stage not in (Stage.ABANDONED, Stage.RETIRED)]
+
+
+def deepen_use_case(model: EnterpriseModel, uc: UseCase) -> UseCase:
+    """Start a pilot that extends a live use case in its own unit (vertical scaling).
+
+    "Deepening AI capabilities within a specific domain. For instance, starting with basic
+    customer service chatbots and progressively adding sentiment analysis, multilingual
+    support, complex problem resolution" (the source text, "Vertical scaling"). An extension
+    reuses the use case's data and model, so it needs less effort (``extension_modelling``,
+    ``extension_data``) and is easier than a new pilot, and adds ``extension_value`` of the
+    original's value potential. The same team builds it; it goes through the gate like any
+    pilot, and counts in ``use_cases_deepened`` when it goes live.
+    """
+    pp = model.pipeline_params
+    ext = UseCase(model, unit=uc.unit, value_potential=uc.value_potential * pp.extension_value,
+                  difficulty=uc.difficulty * 0.7, data_needs=uc.data_needs, risk=uc.risk,
+                  infra_need=uc.infra_need * 0.8, commit_need=uc.commit_need * 0.8,
+                  deepens=uc)
+    uc.extensions.append(ext)
+    model.units[uc.unit].portfolio.append(ext)
+    team = uc.team if uc.team in model.teams else None
+    start_pilot(model, ext, team=team)
+    model.counters["extensions_started"] += 1
+    return ext
 
 
 def incident(model: EnterpriseModel, uc: UseCase) -> None:

@@ -298,3 +298,30 @@ def test_integration_investment_lowers_legacy_burden_at_a_cost():
     assert [u.legacy_burden for u in none.units] == pytest.approx(burden0)
     assert all(u.legacy_burden < b for u, b in zip(some.units, burden0, strict=True))
     assert weekly_cost(some) - weekly_cost(none) == pytest.approx(2.0 * 4 / 52)
+
+
+# --- 9. vertical scaling ---------------------------------------------------------------------
+
+
+def test_a_live_use_case_is_deepened_for_less_effort_than_a_new_pilot():
+    from aiscale_sim.pipeline import deepen_use_case, go_live, pilot_effort
+
+    m = model()
+    uc = idea(m, data_needs=0.8, difficulty=0.6)
+    start_pilot(m, uc)
+    go_live(m, uc)
+    ext = deepen_use_case(m, uc)
+    assert ext.stage == Stage.PILOT and ext.unit == uc.unit and ext.team is uc.team
+    fresh = idea(m, data_needs=0.8, difficulty=0.6)
+    assert ext.effort_required < 0.6 * pilot_effort(m, fresh, uc.team)[0]
+    assert ext.value_potential < uc.value_potential
+    before = m.counters["use_cases_deepened"]
+    go_live(m, ext)
+    assert m.counters["use_cases_deepened"] == before + 1
+
+
+def test_mature_platforms_deepen_more_use_cases():
+    seeds = range(4)
+    lo = mean_outcomes({"platform_investment": 0.0}, seeds, ["use_cases_deepened"])
+    hi = mean_outcomes({"platform_investment": 15.0}, seeds, ["use_cases_deepened"])
+    assert hi["use_cases_deepened"] > lo["use_cases_deepened"]
