@@ -56,6 +56,10 @@ ROLE_ANXIETY = np.array([0.52, 0.38, 0.3, 0.15, 0.15, 0.15, 0.15])
 def sponsor_commitment(sponsorship: float, offset: float) -> float:
     """A unit's sponsor commitment, 0-1: the executive sponsorship lever plus the unit's offset.
 
+    Sponsorship is set from the top but lived differently by each unit's leaders; the source
+    text names strong executive sponsorship among the bank's success factors and uncommitted
+    business units among the causes of pilot purgatory.
+
     Args:
         sponsorship: The ``executive_sponsorship`` lever, 0-1.
         offset: The unit leaders' own lean, drawn once per unit (Normal(0, 0.15)).
@@ -371,7 +375,9 @@ class EnterpriseModel(mesa.Model):
         ``self.levers`` stays a complete, validated lever dict. What the model derived from a
         lever when it was built is derived again: each unit's sponsor commitment follows a new
         ``executive_sponsorship`` (plus the unit's own offset). Every other policy lever is read
-        where it is used, each week (docs/ODD.md, section 7.8).
+        where it is used, each week, but for the three that shaped the AI teams when they were
+        built (``centralisation``, ``ai_staff_per_1000``, ``engineer_ratio``): a phase does not
+        reorganise the teams; those act through hiring (docs/ODD.md, section 7.8).
         """
         phase = self._phase_at.get(int(self.time))
         if phase is None:
