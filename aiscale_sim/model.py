@@ -2,7 +2,8 @@
 
 A step is one week. In order (docs/ODD.md, "Process overview and scheduling"):
 
-0. data and platform investment mature (:func:`pipeline.invest`);
+0. a phase due this week changes the levers (:meth:`EnterpriseModel._apply_phase`); data and
+   platform investment mature (:func:`pipeline.invest`);
 1. leadership launches pilots under its prioritisation policy, within capacity;
 2. AI teams spend capacity: maintenance of production models first, then pilots;
 3. finished pilots face the production gate; pilots in purgatory are tested again;
@@ -39,6 +40,7 @@ from aiscale_sim.pipeline import (
     weekly_cost,
     weekly_value,
 )
+from aiscale_sim.scenarios import Phase, validate_phases
 from aiscale_sim.states import Adoption, Role, Stage
 
 #: The model's random streams, one per part of the model (see EnterpriseModel._build and
@@ -49,6 +51,20 @@ STREAMS = ("org", "people", "units", "space", "ideas", "pilots", "production", "
 #: 41-52% of workers who worry about AI and their jobs (BCG 2025; Pew 2025).
 ROLE_LITERACY = np.array([0.25, 0.38, 0.42, 0.85, 0.85, 0.8, 0.8])
 ROLE_ANXIETY = np.array([0.52, 0.38, 0.3, 0.15, 0.15, 0.15, 0.15])
+
+
+def sponsor_commitment(sponsorship: float, offset: float) -> float:
+    """A unit's sponsor commitment, 0-1: the executive sponsorship lever plus the unit's offset.
+
+    Sponsorship is set from the top but lived differently by each unit's leaders; the source
+    text names strong executive sponsorship among the bank's success factors and uncommitted
+    business units among the causes of pilot purgatory.
+
+    Args:
+        sponsorship: The ``executive_sponsorship`` lever, 0-1.
+        offset: The unit leaders' own lean, drawn once per unit (Normal(0, 0.15)).
+    """
+    return float(np.clip(sponsorship + offset, 0, 1))
 
 
 @contextmanager
@@ -104,6 +120,9 @@ class EnterpriseModel(mesa.Model):
         pipeline_params: Constants of the use-case pipeline (calibration).
         place_on_network: Place employees in a ``mesa.discrete_space.Network`` (disable only in
             benchmarks of the bare rule).
+        phases: Levers that change on given weeks (:class:`~aiscale_sim.scenarios.Phase`
+            objects or ``{"week": ..., "levers": {...}}`` dicts); each applies at the start of
+            the step of its week. None: the levers hold all run.
 
     The Mesa space (:attr:`grid`) and the networkx org chart behind it are built on first use,
     with every employee placed in its cell: the dynamics read the sparse influence matrix, so a
@@ -114,7 +133,10 @@ class EnterpriseModel(mesa.Model):
     def __init__(self, levers: dict[str, Any] | None = None, *, rng=None,
                  employee_params: EmployeeParams | None = None,
                  pipeline_params: PipelineParams | None = None,
-                 place_on_network: bool = True):
+                 place_on_network: bool = True, phases=None):
+        self.phases: tuple[Phase, ...] = validate_phases(phases, "phases")
+        self._phase_at = {ph.week: ph for ph in self.phases}
+        self.phases_applied: list[Phase] = []
         super().__init__(rng=rng)
         with _no_gc_pauses():
             self._build(validate_levers(levers or {}), employee_params, pipeline_params,
@@ -171,18 +193,18 @@ class EnterpriseModel(mesa.Model):
 
         n_units = lv["business_units"]
         r = self.streams["units"]
-        self.units = [
-            BusinessUnit(
-                self, u,
-                data_readiness=float(r.beta(3.0, 6.0)),
-                legacy_burden=float(r.beta(2.0, 3.0)),
-                experimentation=float(r.beta(2.0, 2.0)),
-                data_driven=float(r.beta(2.0, 3.0)),
-                sponsor_commitment=float(np.clip(lv["executive_sponsorship"]
-                                                 + r.normal(0, 0.15), 0, 1)),
-            )
-            for u in range(n_units)
-        ]
+        self.units = []
+        for u in range(n_units):
+            traits = {"data_readiness": float(r.beta(3.0, 6.0)),
+                      "legacy_burden": float(r.beta(2.0, 3.0)),
+                      "experimentation": float(r.beta(2.0, 2.0)),
+                      "data_driven": float(r.beta(2.0, 3.0))}
+            # The unit leaders' own lean, kept so that a phase's new sponsorship applies.
+            offset = float(r.normal(0, 0.15))
+            unit = BusinessUnit(self, u, **traits, sponsor_commitment=sponsor_commitment(
+                lv["executive_sponsorship"], offset))
+            unit.sponsor_offset = offset
+            self.units.append(unit)
         self.idea_queue: deque[list[tuple]] = deque()  # weeks of idea arrivals drawn ahead
         self.idea_queue_rates: np.ndarray | None = None
         self.teams: list[AITeam] = []
@@ -360,8 +382,29 @@ class EnterpriseModel(mesa.Model):
         self.emp.update(new)
         self.unit_incident[:] = 0.0
 
+    def _apply_phase(self) -> None:
+        """Apply the phase due this week, if any, before anything else happens in the week.
+
+        ``self.levers`` stays a complete, validated lever dict. What the model derived from a
+        lever when it was built is derived again: each unit's sponsor commitment follows a new
+        ``executive_sponsorship`` (plus the unit's own offset). Every other policy lever is read
+        where it is used, each week, but for the three that shaped the AI teams when they were
+        built (``centralisation``, ``ai_staff_per_1000``, ``engineer_ratio``): a phase does not
+        reorganise the teams; those act through hiring (docs/ODD.md, section 7.8).
+        """
+        phase = self._phase_at.get(int(self.time))
+        if phase is None:
+            return
+        self.levers = validate_levers({**self.levers, **phase.levers},
+                                      f"phase at week {phase.week}")
+        sponsorship = self.levers["executive_sponsorship"]
+        for unit in self.units:
+            unit.sponsor_commitment = sponsor_commitment(sponsorship, unit.sponsor_offset)
+        self.phases_applied.append(phase)
+
     def step(self) -> None:
         """Advance the enterprise by one week (``self.time`` is already the new week)."""
+        self._apply_phase()
         self.incident_cost_week = 0.0
         invest(self)
         launch_pilots(self)

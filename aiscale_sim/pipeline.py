@@ -199,8 +199,8 @@ def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
     """Each unit puts forward new AI ideas (Poisson, more in experimenting cultures).
 
     Arrivals are drawn :data:`IDEA_BLOCK_WEEKS` weeks at a time from the ``ideas`` stream
-    (:func:`draw_ideas`); this week's are taken from the front. Levers are fixed during a
-    run, but should the arrival rate change, the rest of the block is drawn again.
+    (:func:`draw_ideas`); this week's are taken from the front. Should the arrival rate
+    change (a phase of the scenario), the rest of the block is drawn again.
     """
     lv, pp = model.levers, model.pipeline_params
     rates = idea_rates(model)

@@ -1,7 +1,7 @@
 """Run many simulations: a reproducible, resumable experiment runner.
 
 An experiment is a *design*, a list of :class:`Run` (run id, scenario name, complete lever
-values, seed), executed on one of three executors:
+values, seed, and the scenario's phases if it has any), executed on one of three executors:
 
 ``serial``
     In this process, one run after another (handy for debugging).
@@ -57,6 +57,7 @@ from aiscale_sim.errors import UserInputError
 from aiscale_sim.files import write_bytes, write_parquet
 from aiscale_sim.levers import LEVERS, LEVERS_BY_NAME, unknown_lever_error
 from aiscale_sim.outputs import MODEL_REPORTERS, NOT_REACHED_OUTCOMES
+from aiscale_sim.scenarios import Phase, check_phase_weeks, validate_phases
 from aiscale_sim.simulate import (
     HORIZON_WEEKS,
     MAX_STEPS,
@@ -89,19 +90,39 @@ class Run:
     Attributes:
         run_id: Unique id of the run within its experiment.
         scenario: Name of the scenario (or design point) the run belongs to.
-        levers: Complete, validated lever values.
+        levers: Complete, validated lever values (from the first week).
         seed: The integer seed passed to :func:`aiscale_sim.simulate`.
+        phases: Levers that change on given weeks (the scenario's phases; empty for none).
     """
 
     run_id: int
     scenario: str
     levers: dict[str, Any] = field(hash=False)
     seed: int
+    phases: tuple[Phase, ...] = field(default=(), hash=False)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.phases, tuple)
+                and all(isinstance(ph, Phase) for ph in self.phases)):
+            object.__setattr__(self, "phases", validate_phases(self.phases, f"run {self.run_id}"))
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain-data form, as stored in the manifest."""
-        return {"run_id": self.run_id, "scenario": self.scenario, "seed": self.seed,
-                "levers": dict(self.levers)}
+        """Plain-data form, as stored in the manifest.
+
+        ``phases`` is there only when the run has some, so a run without phases keeps the
+        identity (and design hash) it had before phases existed.
+        """
+        d = {"run_id": self.run_id, "scenario": self.scenario, "seed": self.seed,
+             "levers": dict(self.levers)}
+        if self.phases:
+            d["phases"] = [ph.as_dict() for ph in self.phases]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Run:
+        """The run of a manifest entry (:meth:`as_dict`)."""
+        return cls(int(d["run_id"]), d["scenario"], d["levers"], int(d["seed"]),
+                   d.get("phases") or ())
 
 
 class Design(list):
@@ -175,7 +196,7 @@ def design_from_scenarios(scenarios: Sequence[Any], n_seeds: int, master_seed: i
     if dupes:
         raise UserInputError(f"scenario named more than once: {', '.join(dupes)}")
     seeds = spawn_seeds(master_seed, n_seeds)
-    runs = [Run(j * n_seeds + i, sc.name, dict(sc.levers), seeds[i])
+    runs = [Run(j * n_seeds + i, sc.name, dict(sc.levers), seeds[i], sc.phases)
             for j, sc in enumerate(resolved) for i in range(n_seeds)]
     return Design(runs, master_seed=int(master_seed), kind="scenarios",
                   info={"scenarios": names, "n_seeds": n_seeds})
@@ -229,7 +250,8 @@ def design_from_grid(base: Any, grid: Mapping[str, Sequence[Any]], n_seeds: int,
         levers = resolve(sc, point).levers
         label = _point_name(sc.name, {n: levers[n] for n in names})
         start = len(runs)
-        runs.extend(Run(start + i, label, dict(levers), seeds[i]) for i in range(n_seeds))
+        runs.extend(Run(start + i, label, dict(levers), seeds[i], sc.phases)
+                    for i in range(n_seeds))
     return Design(runs, master_seed=int(master_seed), kind="grid",
                   info={"base": sc.name, "grid": {n: [_plain(v) for v in grid[n]]
                                                   for n in names}, "n_seeds": n_seeds})
@@ -290,7 +312,7 @@ def design_from_matrix(base: Any, names: Sequence[str], matrix: np.ndarray, repl
     for i, row in enumerate(m):
         point = {n: _matrix_value(n, v) for n, v in zip(names, row, strict=True)}
         levers = resolve(sc, point).levers
-        runs.extend(Run(i * replicates + r, sc.name, dict(levers), seeds[r])
+        runs.extend(Run(i * replicates + r, sc.name, dict(levers), seeds[r], sc.phases)
                     for r in range(replicates))
     return Design(runs, master_seed=int(master_seed), kind="matrix",
                   info={"base": sc.name, "names": names, "rows": int(m.shape[0]),
@@ -332,7 +354,8 @@ def _run_one(run: Run, steps: int, fingerprint: str | None = None,
                 f"this worker runs a different model (fingerprint {model_fingerprint()}, "
                 f"aiscale-sim {package_version()}) from the one that started the experiment "
                 f"({fingerprint}); install the same aiscale-sim on every worker")
-        result = simulate(dict(run.levers), seed=run.seed, steps=steps)
+        phased = {"phases": run.phases} if run.phases else {}
+        result = simulate(dict(run.levers), seed=run.seed, steps=steps, **phased)
     except Exception as e:  # a failing run is data, not the end of the experiment
         return {"run_id": run.run_id, "ok": False, "error": f"{type(e).__name__}: {e}",
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
@@ -519,8 +542,7 @@ class Experiment:
     @property
     def design(self) -> list[Run]:
         """The design as :class:`Run` objects."""
-        return [Run(int(d["run_id"]), d["scenario"], d["levers"], int(d["seed"]))
-                for d in self.manifest.get("design", [])]
+        return [Run.from_dict(d) for d in self.manifest.get("design", [])]
 
     @property
     def status(self) -> str:
@@ -707,6 +729,13 @@ def _check_design(design: Sequence[Run]) -> None:
             raise UserInputError(f"a design is a list of Run, got {type(r).__name__}")
 
 
+def _check_phases(design: Sequence[Run], steps: int) -> None:
+    """Refuse, before anything is written, a run whose phases come after its last week."""
+    for r in design:
+        if r.phases:
+            check_phase_weeks(r.phases, steps, r.scenario)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -873,6 +902,7 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
     weekly = _check_weekly(weekly)
     design = design if isinstance(design, list) else list(design)
     _check_design(design)
+    _check_phases(design, steps)
     out = Path(out_dir)
     client = cluster = None
     if executor == "dask":  # connect first: an unreachable scheduler leaves no folder behind

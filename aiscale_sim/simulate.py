@@ -21,11 +21,16 @@ from aiscale_sim.files import atomic_write, write_csv, write_text
 from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error, validate_levers
 from aiscale_sim.model import EnterpriseModel
 from aiscale_sim.outputs import summary_outcomes
-from aiscale_sim.scenarios import Scenario, load_scenario
+from aiscale_sim.scenarios import (
+    MAX_STEPS,
+    Scenario,
+    check_phase_weeks,
+    load_scenario,
+    validate_phases,
+)
 
 #: Default horizon: five years of weeks; scaling AI takes years.
 HORIZON_WEEKS = 260
-MAX_STEPS = 5200
 
 
 def package_version() -> str:
@@ -68,7 +73,11 @@ def concrete_seed(seed: int | None) -> int:
 
 def resolve(levers_or_scenario: Any = None,
             overrides: dict[str, Any] | None = None) -> Scenario:
-    """Turn a scenario name/path, a Scenario, a lever dict or None into a validated Scenario."""
+    """Turn a scenario name/path, a Scenario, a lever dict or None into a validated Scenario.
+
+    Overrides set levers from the first week; one that a phase of the scenario changes later
+    is refused (it would hold only until that phase's week).
+    """
     if isinstance(levers_or_scenario, Scenario):
         sc = levers_or_scenario
     elif levers_or_scenario is None or isinstance(levers_or_scenario, str | Path):
@@ -84,12 +93,42 @@ def resolve(levers_or_scenario: Any = None,
         for k in overrides:
             if k not in LEVERS_BY_NAME:
                 raise unknown_lever_error(k, "overrides")
+        _check_phased(sc, overrides)
         merged = {**sc.levers, **overrides}
         if sc.budget is not None:
             merged = _rebudget(sc, overrides, merged)
         sc = Scenario(name=sc.name, levers=validate_levers(merged), description=sc.description,
-                      path=sc.path, overrides={**sc.overrides, **overrides})
+                      path=sc.path, overrides={**sc.overrides, **overrides}, phases=sc.phases)
     return sc
+
+
+def _check_phased(sc: Scenario, overrides: dict[str, Any]) -> None:
+    """Refuse an override of a lever that one of the scenario's phases changes."""
+    for ph in sc.phases:
+        clash = [k for k in overrides if k in ph.levers]
+        if clash:
+            raise UserInputError(
+                f"scenario '{sc.name}' changes {', '.join(clash)} in its phase at week "
+                f"{ph.week}, so an override would hold only until then; change the phase in "
+                "the scenario file instead, or override levers its phases leave alone")
+
+
+def with_phases(sc: Scenario, phases: Any) -> Scenario:
+    """``sc`` with its phases replaced by ``phases`` (validated; None or [] for none).
+
+    Raises:
+        UserInputError: Bad phases (see :func:`aiscale_sim.scenarios.validate_phases`), or a
+            phase of a budget scenario that sets a spend lever.
+    """
+    fixed = {}
+    if sc.budget is not None:
+        from aiscale_sim.budget import SHARE_LEVERS
+
+        fixed = {k: f"scenario '{sc.name}' sets it through its [budget] for the whole run"
+                 for k in SHARE_LEVERS.values()}
+    return Scenario(name=sc.name, levers=sc.levers, description=sc.description, path=sc.path,
+                    overrides=sc.overrides, budget=sc.budget,
+                    phases=validate_phases(phases, "phases", fixed))
 
 
 def _rebudget(sc: Scenario, overrides: dict[str, Any], merged: dict[str, Any]) -> dict:
@@ -110,7 +149,8 @@ class SimulationResult:
     """What one run produced.
 
     Attributes:
-        summary: ``seed``, ``scenario``, ``version``, ``steps``, ``levers`` and ``outcomes``.
+        summary: ``seed``, ``scenario``, ``version``, ``steps``, ``levers`` (from the first
+            week), ``phases`` (the phases that ran: week and levers) and ``outcomes``.
         timeseries: One row per week (week 0 included), one column per reporter.
         model: The finished model, for inspection (not pickled).
     """
@@ -166,7 +206,7 @@ class SimulationResult:
 
 def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
              steps: int | None = None, overrides: dict[str, Any] | None = None,
-             progress: bool = False) -> SimulationResult:
+             phases: Any = None, progress: bool = False) -> SimulationResult:
     """Run the model once.
 
     Args:
@@ -174,24 +214,33 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
             of lever values, or None for the default scenario (baseline).
         seed: Master seed of the run; None draws fresh entropy, which is recorded.
         steps: Weeks to simulate (default 260, five years).
-        overrides: Lever values applied on top of the scenario.
+        overrides: Lever values applied on top of the scenario, from the first week (not
+            levers that a phase changes).
+        phases: Levers that change on given weeks, as :class:`~aiscale_sim.scenarios.Phase`
+            objects or ``{"week": 53, "levers": {...}}`` dicts, in place of the scenario's own
+            phases; None keeps the scenario's (a scenario file's ``[[phases]]``).
         progress: Show a progress bar when the run takes more than a couple of seconds.
 
     Returns:
         A :class:`SimulationResult` with ``.summary`` and ``.timeseries``.
 
     Raises:
-        UserInputError: Bad scenario, lever values, seed or steps (nothing has run).
+        UserInputError: Bad scenario, lever values, phases, seed or steps, or a phase after
+            the last week (nothing has run).
     """
-    sc = resolve(levers_or_scenario, overrides)
+    sc = resolve(levers_or_scenario)
+    if phases is not None:
+        sc = with_phases(sc, phases)
+    sc = resolve(sc, overrides)
     seed = concrete_seed(seed)
     steps = HORIZON_WEEKS if steps is None else steps
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or not (
             1 <= steps <= MAX_STEPS):
         raise UserInputError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
     steps = int(steps)
+    check_phase_weeks(sc.phases, steps, sc.name)
 
-    model = EnterpriseModel(sc.levers, rng=seed)
+    model = EnterpriseModel(sc.levers, rng=seed, phases=sc.phases)
     if progress:
         from tqdm.auto import tqdm
 
@@ -211,6 +260,7 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
         "model_fingerprint": model_fingerprint(),
         "steps": steps,
         "levers": sc.levers,
+        "phases": [ph.as_dict() for ph in model.phases_applied],
         "outcomes": summary_outcomes(model, ts),
     }
     return SimulationResult(summary=summary, timeseries=ts, model=model)

@@ -1,11 +1,12 @@
 """Invariants across the whole lever space (hypothesis): shares in [0, 1], use cases conserved,
-cumulative counts never fall, no NaN."""
+cumulative counts never fall, no NaN; with levers that hold all run and with random phases."""
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from aiscale_sim import LEVERS, simulate
+from aiscale_sim.levers import LEVERS_BY_NAME, POLICY_LEVERS
 from aiscale_sim.states import Stage
 
 
@@ -32,14 +33,48 @@ CUMULATIVE = ["pilots_launched", "pilots_reached_production", "pilots_abandoned"
               "cumulative_value", "cumulative_cost"]
 
 
+STEPS = 70
+
+
+@st.composite
+def phase_space(draw):
+    """One to three phases on weeks 1-70, each changing a random subset of policy levers."""
+    weeks = sorted(draw(st.lists(st.integers(1, STEPS), min_size=1, max_size=3, unique=True)))
+    phases = []
+    for week in weeks:
+        names = draw(st.lists(st.sampled_from(POLICY_LEVERS), min_size=1, unique=True))
+        phases.append({"week": week, "levers": {n: draw(lever_strategy(LEVERS_BY_NAME[n]))
+                                                 for n in names}})
+    return phases
+
+
 # Each example is a whole simulation, so shrinking a failure can take minutes: the failing
 # example is printed unshrunk instead, which is enough to reproduce it with simulate().
-@settings(max_examples=50, deadline=None, derandomize=True, print_blob=True,
-          phases=[Phase.explicit, Phase.reuse, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = settings(deadline=None, derandomize=True, print_blob=True,
+                    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+@settings(EXAMPLES, max_examples=50)
 @given(levers=LEVER_SPACE, seed=st.integers(0, 2**32 - 1))
 def test_invariants_hold_across_the_lever_space(levers, seed):
-    r = simulate(levers, seed=seed, steps=70)
+    check_invariants(simulate(levers, seed=seed, steps=STEPS))
+
+
+@settings(EXAMPLES, max_examples=30)
+@given(levers=LEVER_SPACE, phases=phase_space(), seed=st.integers(0, 2**32 - 1))
+def test_invariants_hold_with_random_phases(levers, phases, seed):
+    r = simulate(levers, seed=seed, steps=STEPS, phases=phases)
+    check_invariants(r)
+    assert [ph["week"] for ph in r.summary["phases"]] == [ph["week"] for ph in phases]
+    final = dict(r.summary["levers"])
+    for ph in r.summary["phases"]:
+        final.update(ph["levers"])
+    assert r.model.levers == final
+
+
+def check_invariants(r):
+    """The invariants every run must keep, whatever its levers."""
     ts = r.timeseries
     m = r.model
 
