@@ -327,7 +327,7 @@ def regimes_figure(leaders: pd.DataFrame, n_seeds: int, steps: int, employees_pe
 
     units = sorted(leaders["business_units"].unique())
     rates = sorted(leaders["pilot_launch_rate"].unique())
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.8), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 6.2), constrained_layout=True)
     lt = leaders.set_index([*CELL, "outcome"])
     for ax, (out, _, title) in zip(axes, PANELS, strict=True):
         unit = OUTCOMES[out][1]
@@ -344,7 +344,8 @@ def regimes_figure(leaders: pd.DataFrame, n_seeds: int, steps: int, employees_pe
         ax.set_ylim(-0.5, len(units) - 0.5)
         ax.set_xticks(range(len(rates)), [f"{r:g}" for r in rates])
         ax.set_yticks(range(len(units)),
-                      [f"{u} units\n{u * employees_per_unit:,} employees" for u in units])
+                      [f"{u} units\n{u * employees_per_unit:,} employees" for u in units]
+                      if ax is axes[0] else [])
         ax.set_xlabel(lever_label("pilot_launch_rate"))
         ax.set_title(f"{title} ({unit})", fontsize=11)
         ax.tick_params(length=0)
@@ -354,12 +355,14 @@ def regimes_figure(leaders: pd.DataFrame, n_seeds: int, steps: int, employees_pe
     cent = LEVERS_BY_NAME["centralisation"]
     handles = [Patch(facecolor=COLOURS[model_name(c)], label=f"{model_name(c)} ({c:g})")
                for c in CENTRALISATION]
-    handles.append(Patch(facecolor=UNCLEAR_COLOUR, label="no clear leader (within 2 SE)"))
+    handles.append(Patch(facecolor=UNCLEAR_COLOUR,
+                         label="no clear leader (within 2 standard errors)"))
     fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False,
                title=f"{cent.description.split(':')[0]} ({cent.unit})")
     fig.suptitle("Which operating model leads at each level of demand for AI\n"
-                 f"margin over the runner-up +/- 1 standard error; {n_seeds} seeds per cell, "
-                 f"{steps} weeks, baseline scenario", fontsize=12)
+                 "margin over the runner-up \u00b1 1 standard error of the same-seed "
+                 f"difference; {n_seeds} seeds per cell, {steps} weeks, baseline scenario",
+                 fontsize=12)
     return fig
 
 
@@ -369,11 +372,11 @@ def _cell_label(row, unit: str, faster: bool) -> str:
     if pd.isna(row["runner_up"]):
         return f"no clear leader\n(only {row['leader']}\nhas this outcome)"
     m, se = row["margin"], row["margin_se"]
-    how = (f"{_pm(m, se, pm=chr(177))} {unit} faster\nthan {row['runner_up']}" if faster
+    how = (f"{_pm(m, se, pm=chr(177))} {unit}\nfaster than {row['runner_up']}" if faster
            else f"{_pm(m, se, '+', pm=chr(177))} {unit}\nover {row['runner_up']}")
     if row["clear"]:
         return f"{row['leader']}\n{how}"
-    return f"no clear leader\n({row['leader']} {how})"
+    return f"no clear leader\n(leaning {row['leader']}:\n{how})"
 
 
 def main(argv=None) -> int:
