@@ -15,7 +15,8 @@ Retention"). Once a week (:func:`talent_step`, after the production gate):
    frustration, to 33% at full frustration. The ceiling is an assumption: it is the share of
    data-science and analytics professionals who changed employer in the hot market of June
    2021 to June 2022 (Burtch Works 2022), taken as what the most frustrating employer faces.
-   One binomial draw per team position and role per week, from the ``talent`` stream.
+   One uniform draw per member of staff per week (in position and role order), from the
+   ``talent`` stream.
 3. **Hiring** (:func:`hire`): each team position has a target headcount, worked out every
    week from the *current* levers exactly as :func:`aiscale_sim.network.build_org` splits AI
    staff at build (``ai_staff_per_1000`` x employees, split by ``centralisation`` between the
@@ -33,17 +34,18 @@ Representation: employees' rows (``model.emp``) and their places on the org char
 talent changes the team headcount, i.e. how many of a team's positions are filled.
 :attr:`AITeam.headcount` is replaced with a new dict when staff change, so capacity and role
 shares follow, and ``model.ai_headcount`` (salary cost) is the total. A team left with nobody
-is taken off ``model.teams`` and the team lookups, and its pilots and live models pass to
-another team (the unit's embedded team, else the CoE, else the largest team); it is put back,
-staffed by newcomers, when its first hire arrives. A position with no team yet (a unit without
-an embedded team, or no CoE) gets a new team when its first hire arrives.
+takes no new pilots (it leaves the team lookups) and its own pilots and live models wait for
+the replacement; if no replacement is coming (its target has fallen to zero) it is taken off
+``model.teams`` and its work passes to another team (the unit's embedded team, else the CoE,
+else the largest team) (:func:`reorganise_teams`). A position with no team yet (a unit
+without an embedded team, or no CoE) gets a new team when its first hire arrives.
 """
 
 from __future__ import annotations
 
 import functools
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -93,15 +95,28 @@ class TalentState:
     """The talent bookkeeping of one model, by team position.
 
     A position is the CoE (key None) or the embedded team of a unit (key: the unit index),
-    as in :attr:`AITeam.unit`. Attributes: ``positions`` (keys, the CoE first, then units in
-    order), ``teams`` (the team of each position that has ever had one) and ``openings``
-    (for each position, the openings being filled: ``[week the hire starts, role index]``,
-    oldest first).
+    as in :attr:`AITeam.unit`.
+
+    Attributes:
+        positions: Position keys, the CoE first, then units in order.
+        teams: The team of each position that has ever had one.
+        openings: For each position, the openings being filled, ``[week the hire starts,
+            role index]``, oldest first.
+        staff: Staff by position (rows) and role (:data:`AI_ROLES` columns), as last read
+            from the teams' headcounts.
+        seen: The headcount mapping each row of ``staff`` was read from (a team's headcount
+            is a new mapping whenever it changes, so an unchanged one need not be read again).
+        targets: The targets the openings were last brought in line with.
+        next_start: The earliest start week of any opening (a large number if none).
     """
 
     positions: list[int | None]
     teams: dict[int | None, AITeam]
-    openings: dict[int | None, deque[list[int]]] = field(default_factory=dict)
+    openings: dict[int | None, deque[list[int]]]
+    staff: np.ndarray
+    seen: list
+    targets: np.ndarray | None = None
+    next_start: int = 2**62
 
 
 def setup_talent(model: EnterpriseModel) -> TalentState:
@@ -114,7 +129,9 @@ def setup_talent(model: EnterpriseModel) -> TalentState:
     model.counters["ai_staff_left"] = 0
     model.counters["ai_staff_hired"] = 0
     return TalentState(positions=positions, teams=teams,
-                       openings={key: deque() for key in positions})
+                       openings={key: deque() for key in positions},
+                       staff=np.zeros((len(positions), len(AI_ROLES)), dtype=np.int64),
+                       seen=[None] * len(positions))
 
 
 # --- targets ----------------------------------------------------------------------------------
@@ -272,11 +289,24 @@ def stuck_shares(model: EnterpriseModel) -> dict[AITeam, float]:
     return out
 
 
-def _staff(team: AITeam | None) -> np.ndarray:
-    if team is None:
-        return np.zeros(len(AI_ROLES), dtype=np.int64)
-    hc = team.headcount
-    return np.array([hc.get(r, 0) for r in AI_ROLES], dtype=np.int64)
+def _departures(rng: np.random.Generator, staff: np.ndarray,
+                p_leave: list[float]) -> np.ndarray | None:
+    """Who leaves this week: one uniform draw per member of staff, in position and role order.
+
+    Args:
+        rng: The ``talent`` stream.
+        staff: Staff by position and role.
+        p_leave: Weekly probability of leaving, by position.
+
+    Returns:
+        Leavers by position and role, or None if nobody leaves.
+    """
+    heads = np.add.reduce(staff, axis=1)
+    leaving = rng.random(int(heads.sum())) < np.repeat(p_leave, heads)
+    if not leaving.any():
+        return None
+    cell = np.repeat(np.arange(staff.size), staff.ravel())
+    return np.bincount(cell[leaving], minlength=staff.size).reshape(staff.shape)
 
 
 def talent_step(model: EnterpriseModel) -> None:
@@ -284,39 +314,63 @@ def talent_step(model: EnterpriseModel) -> None:
 
     Departures are drawn first, from the staff at the start of the week; the week's new hires
     then join (they cannot leave in their first week); then each position's openings are
-    brought in line with its target under the current levers.
+    brought in line with its target under the current levers. Positions where nothing changed
+    (nobody left or arrived, same staff and targets as last week) are skipped: their openings
+    already match.
     """
     tp, state = model.talent_params, model.talent
     week = int(model.time)
-    positions = state.positions
-    targets = target_headcount(model.levers)
+    positions, staff, seen = state.positions, state.staff, state.seen
     stuck = stuck_shares(model)
-    dr = [u.data_readiness for u in model.units]
-    dr_mean = sum(dr) / len(dr)
-
-    staff = np.zeros((len(positions), len(AI_ROLES)), dtype=np.int64)
-    p_leave = np.zeros(len(positions))
+    units = model.units
+    dirty: set[int] = set()
+    p_leave = [0.0] * len(positions)
+    dr_mean = None
     for i, key in enumerate(positions):
         team = state.teams.get(key)
-        if team is None or team.size == 0:
+        if team is None:
             continue
-        f = frustration(stuck.get(team, 0.0), dr_mean if key is None else dr[key], tp)
+        hc = team.headcount
+        if hc is not seen[i]:  # changed since last read (here or by someone else)
+            staff[i] = [hc.get(r, 0) for r in AI_ROLES]
+            seen[i] = hc
+            dirty.add(i)
+        if not team.size:
+            continue
+        if key is None:
+            if dr_mean is None:
+                dr_mean = sum(u.data_readiness for u in units) / len(units)
+            dr = dr_mean
+        else:
+            dr = units[key].data_readiness
+        f = frustration(stuck.get(team, 0.0), dr, tp)
         team.frustration = f
         team.attrition = attrition_rate(f, tp)
         p_leave[i] = attrition_probability(f, tp)
-        staff[i] = _staff(team)
-    left = model.streams["talent"].binomial(staff, p_leave[:, None])
+    left = _departures(model.streams["talent"], staff, p_leave)
+    if left is not None:
+        dirty.update(np.flatnonzero(left.any(axis=1)).tolist())
+    if week >= state.next_start:
+        dirty.update(i for i, key in enumerate(positions)
+                     if state.openings[key] and state.openings[key][0][0] <= week)
+    targets = target_headcount(model.levers)
+    if targets is not state.targets:
+        dirty.update(range(len(positions)))
+        state.targets = targets
+    if not dirty:
+        return
 
     reorganise = False
     n_left = n_hired = 0
-    for i, key in enumerate(positions):
+    for i in sorted(dirty):
+        key = positions[i]
         team = state.teams.get(key)
         openings = state.openings[key]
-        now = staff[i] - left[i]
+        now = staff[i] if left is None else staff[i] - left[i]
         arrived = np.zeros(len(AI_ROLES), dtype=np.int64)
         while openings and openings[0][0] <= week:
             arrived[openings.popleft()[1]] += 1
-        gone, joined = int(left[i].sum()), int(arrived.sum())
+        gone, joined = int(staff[i].sum() - now.sum()), int(arrived.sum())
         if gone or joined:
             if team is None:
                 team = _new_team(model, key)
@@ -330,16 +384,22 @@ def talent_step(model: EnterpriseModel) -> None:
                                             / (stayers + joined))
             now = now + arrived
             team.headcount = {r: int(c) for r, c in zip(AI_ROLES, now, strict=True) if c}
+            staff[i] = now
+            seen[i] = team.headcount
             reorganise |= was_staffed != (team.size > 0)
             n_left += gone
             n_hired += joined
         hire(openings, now, targets[i], week, tp.hire_lag_weeks)
+        if team is not None and team.size == 0:  # it may have lost its last opening
+            reorganise = True
 
     if reorganise:
         reorganise_teams(model)
     model.counters["ai_staff_left"] += n_left
     model.counters["ai_staff_hired"] += n_hired
-    model.ai_headcount = sum(t.size for t in state.teams.values())
+    model.ai_headcount = int(staff.sum())
+    starts = [o[0][0] for o in state.openings.values() if o]
+    state.next_start = min(starts) if starts else 2**62
 
 
 def _new_team(model: EnterpriseModel, key: int | None) -> AITeam:
@@ -353,32 +413,38 @@ def _new_team(model: EnterpriseModel, key: int | None) -> AITeam:
 
 
 def reorganise_teams(model: EnterpriseModel) -> None:
-    """Put the staffed teams on the books and hand empty teams' work to staffed ones.
+    """Bring the books and the team lookups in line with who has staff.
 
-    ``model.teams`` becomes the staffed teams in team order (the CoE first, then embedded
-    teams by unit), ``model.coe`` the CoE if staffed (else None) and the embedded-team lookup
-    the staffed embedded teams, so new pilots go only to teams with staff. Pilots, pilots in
-    purgatory and live models of a team taken off pass to the unit's embedded team, else the
-    CoE, else the largest staffed team. Should no team have staff at all, the first team on
-    the books stays on (with all the work), so that a team always exists.
+    The team lookups (``model.coe``, the embedded team of each unit) hold only teams with
+    staff, so new pilots go only to them; the CoE is None while it has nobody. ``model.teams``
+    (whose capacity is spent, in team order: the CoE first, then embedded teams by unit) holds
+    the teams with staff and the empty teams with a hire on the way, whose pilots and live
+    models wait for the newcomer. An empty team with no hire on the way (its target has fallen
+    to zero) is taken off, and its pilots, pilots in purgatory and live models pass to the
+    unit's embedded team, else the CoE, else the largest team (among the teams with staff, or
+    if none has any, among the teams on the books). Should that leave no team on the books, the
+    first team stays on with all the work, so that a team always exists.
     """
     state = model.talent
     ordered = [state.teams[k] for k in state.positions if k in state.teams]
-    active = [t for t in ordered if t.size > 0]
-    if not active:
-        active = [model.teams[0] if model.teams else ordered[0]]
-    off = {t for t in ordered if t not in active}
-    coe = next((t for t in active if t.is_coe), None)
-    embedded = {t.unit: t for t in active if not t.is_coe}
-    largest = max(active, key=lambda t: t.size)  # the first of the largest on ties
+    staffed = [t for t in ordered if t.size > 0]
+    books = [t for t in ordered if t.size > 0 or state.openings[t.unit]]
+    if not books:
+        books = [model.teams[0] if model.teams else ordered[0]]
+    off = [t for t in ordered if t not in books]
     if off:
+        takers = staffed or books
+        coe = next((t for t in takers if t.is_coe), None)
+        embedded = {t.unit: t for t in takers if not t.is_coe}
+        largest = max(takers, key=lambda t: t.size)  # the first of the largest on ties
+        off_set = set(off)
         for stage in (Stage.PILOT, Stage.PURGATORY, Stage.PRODUCTION, Stage.SCALED):
             for uc in model.use_cases_in(stage):
-                if uc.team in off:
+                if uc.team in off_set:
                     owner = embedded.get(uc.unit)
                     if owner is None:
                         owner = coe if coe is not None else largest
                     uc.team = owner
-    model.teams = active
-    model.coe = coe
-    model._embedded = embedded
+    model.teams = books
+    model.coe = next((t for t in staffed if t.is_coe), None)
+    model._embedded = {t.unit: t for t in staffed if not t.is_coe}

@@ -223,30 +223,44 @@ def test_lowering_the_headcount_lever_stops_hiring_and_attrition_shrinks_the_tea
         h.append(m.ai_headcount)
     h = np.array(h)
     assert h[0] > target and h[-1] < h[0]
-    above = h[:-1] > target
-    assert (np.diff(h)[above] <= 0).all()  # no hire while above the new target
+    # No hire while above the new target, once the hires due in the week of the change (who
+    # have signed by then) have started.
+    later = h[1:]
+    assert (np.diff(later)[later[:-1] > target] <= 0).all()
     assert (h >= 0).all()
 
 
-def test_a_team_left_with_nobody_hands_its_work_over_and_comes_back_when_staffed():
+def test_a_team_left_with_nobody_keeps_its_work_for_the_replacement_but_takes_no_new_pilots():
     m = model(centralisation=0.5, ai_staff_per_1000=20.0)
     team = m.embedded_team(1)
     uc = finished_pilot(m, team, Stage.PRODUCTION)
     kept = team.headcount
     team.headcount = {}
+    m.talent.openings[1].append([99, 0])  # a hire on the way
     reorganise_teams(m)
-    assert m.embedded_team(1) is None and team not in m.teams
-    assert uc.team is m.coe
+    assert m.embedded_team(1) is None and team in m.teams and uc.team is team
     team.headcount = kept
     reorganise_teams(m)
     assert m.embedded_team(1) is team and [t.unit for t in m.teams] == [None, 0, 1, 2, 3]
+
+
+def test_a_team_left_with_nobody_and_no_hire_coming_hands_its_work_over():
+    m = model(centralisation=0.5, ai_staff_per_1000=20.0)
+    team = m.embedded_team(1)
+    uc = finished_pilot(m, team, Stage.PRODUCTION)
+    m.levers["centralisation"] = 1.0  # no embedded teams wanted any more
+    team.headcount = {}
+    m.run_for(1)
+    assert team not in m.teams and m.embedded_team(1) is None
+    assert uc.team is m.coe and not m.talent.openings[1]
 
 
 def test_everyone_leaving_every_week_breaks_nothing():
     everyone = TalentParams(base_attrition=1.0, max_attrition=1.0)
     m = model(everyone, centralisation=0.5, ai_staff_per_1000=20.0, pilot_launch_rate=20.0)
     m.run_for(1)
-    assert m.ai_headcount == 0 and len(m.teams) == 1 and m.teams[0] is m.coe
+    assert m.ai_headcount == 0 and m.coe is None and m.teams  # all waiting for their hires
+    assert all(m.embedded_team(u) is None for u in range(4))
     m.run_for(80)
     ts = m.datacollector.get_model_vars_dataframe()
     assert (ts["ai_headcount"] >= 0).all() and ts["ai_headcount"].max() > 0
