@@ -27,8 +27,9 @@ Retention"). Once a week (:func:`talent_step`, after the production gate):
    laid off, so teams shrink only as people leave.
 4. **Newcomers** know the business no better than a team starting out on another unit's work
    (``newcomer_knowledge``, the 0.25 of docs/ODD.md section 5.3): joining dilutes the team's
-   domain knowledge, which then grows again with work (:func:`aiscale_sim.pipeline.
-   spend_capacity`). Leavers take the team's average knowledge with them.
+   domain knowledge, which then grows again with work
+   (:func:`aiscale_sim.pipeline.spend_capacity`). Leavers take the team's average knowledge
+   with them.
 
 Representation: employees' rows (``model.emp``) and their places on the org chart are fixed;
 talent changes the team headcount, i.e. how many of a team's positions are filled.
