@@ -2,10 +2,11 @@
 
 Two tables in ``docs/ODD.md`` are generated, each between two marker lines: the lever table
 (from :data:`aiscale_sim.levers.LEVERS`) and the table of rule constants (the defaults of
-:class:`~aiscale_sim.employees.EmployeeParams` and :class:`~aiscale_sim.pipeline.PipelineParams`).
-``python -m aiscale_sim.docs`` rewrites them in place; ``python -m aiscale_sim.docs --check``
-only reports (exit 1) when the file is out of date, so a test or CI step can catch a lever or
-constant that changed without its documentation.
+:class:`~aiscale_sim.employees.EmployeeParams`, :class:`~aiscale_sim.pipeline.PipelineParams`
+and :class:`~aiscale_sim.talent.TalentParams`). ``python -m aiscale_sim.docs`` rewrites them
+in place; ``python -m aiscale_sim.docs --check`` only reports (exit 1) when the file is out of
+date, so a test or CI step can catch a lever or constant that changed without its
+documentation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from aiscale_sim.employees import EmployeeParams
 from aiscale_sim.levers import format_table
 from aiscale_sim.pipeline import PipelineParams
+from aiscale_sim.talent import TalentParams
 
 START = "<!-- levers:start -->"
 END = "<!-- levers:end -->"
@@ -70,12 +72,12 @@ def format_constants_table() -> str:
     """Render the default rule constants as a markdown table.
 
     Returns:
-        One row per field of :class:`EmployeeParams` and :class:`PipelineParams`, with its
-        default and the meaning given in the class docstring (UTAUT weights, which have no
-        docstring entry, are described by name).
+        One row per field of :class:`EmployeeParams`, :class:`PipelineParams` and
+        :class:`TalentParams`, with its default and the meaning given in the class docstring
+        (UTAUT weights, which have no docstring entry, are described by name).
     """
     lines = ["| class | constant | default | meaning |", "| --- | --- | --- | --- |"]
-    for cls in (EmployeeParams, PipelineParams):
+    for cls in (EmployeeParams, PipelineParams, TalentParams):
         docs = _arg_docs(cls)
         for f in dataclasses.fields(cls):
             meaning = docs.get(f.name)

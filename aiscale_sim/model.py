@@ -6,7 +6,8 @@ A step is one week. In order (docs/ODD.md, "Process overview and scheduling"):
    platform investment mature (:func:`pipeline.invest`);
 1. leadership launches pilots under its prioritisation policy, within capacity;
 2. AI teams spend capacity: maintenance of production models first, then pilots;
-3. finished pilots face the production gate; pilots in purgatory are tested again;
+3. finished pilots face the production gate; pilots in purgatory are tested again; AI staff
+   leave and are hired (:func:`talent.talent_step`);
 4. production models drift, are monitored and retrained, cause incidents, retire, are copied;
 5. every employee updates at once (:func:`employees.employee_step`);
 6. value and cost are booked, and reporters collect.
@@ -42,10 +43,12 @@ from aiscale_sim.pipeline import (
 )
 from aiscale_sim.scenarios import Phase, validate_phases
 from aiscale_sim.states import Adoption, Role, Stage
+from aiscale_sim.talent import TalentParams, setup_talent, talent_step
 
 #: The model's random streams, one per part of the model (see EnterpriseModel._build and
 #: docs/ODD.md, "Stochasticity").
-STREAMS = ("org", "people", "units", "space", "ideas", "pilots", "production", "weekly")
+STREAMS = ("org", "people", "units", "space", "ideas", "pilots", "production", "weekly",
+           "talent")
 
 #: Starting AI literacy (mean) and job anxiety (mean) by role. Anxiety is centred on the
 #: 41-52% of workers who worry about AI and their jobs (BCG 2025; Pew 2025).
@@ -118,6 +121,7 @@ class EnterpriseModel(mesa.Model):
             spawned from it (``self.streams``, one per part of the model).
         employee_params: Constants of the employee rule (calibration).
         pipeline_params: Constants of the use-case pipeline (calibration).
+        talent_params: Constants of AI-staff attrition and hiring (calibration).
         place_on_network: Place employees in a ``mesa.discrete_space.Network`` (disable only in
             benchmarks of the bare rule).
         phases: Levers that change on given weeks (:class:`~aiscale_sim.scenarios.Phase`
@@ -133,11 +137,13 @@ class EnterpriseModel(mesa.Model):
     def __init__(self, levers: dict[str, Any] | None = None, *, rng=None,
                  employee_params: EmployeeParams | None = None,
                  pipeline_params: PipelineParams | None = None,
+                 talent_params: TalentParams | None = None,
                  place_on_network: bool = True, phases=None):
         self.phases: tuple[Phase, ...] = validate_phases(phases, "phases")
         self._phase_at = {ph.week: ph for ph in self.phases}
         self.phases_applied: list[Phase] = []
         super().__init__(rng=rng)
+        self.talent_params = talent_params or TalentParams()
         with _no_gc_pauses():
             self._build(validate_levers(levers or {}), employee_params, pipeline_params,
                         place_on_network)
@@ -237,6 +243,7 @@ class EnterpriseModel(mesa.Model):
         self.incident_cost_week = 0.0  # $M, this week's incidents
         self.incident_cost_total = 0.0  # $M, all incidents so far
         self.unit_incident = np.zeros(n_units)
+        self.talent = setup_talent(self)  # AI staff counters, open positions by team
         # Business employees per unit (fixed): AI staff embedded in a unit are not its users.
         self._unit_size = np.maximum(np.bincount(self.emp["unit"][self.is_business],
                                                  minlength=n_units), 1).astype(float)
@@ -410,6 +417,7 @@ class EnterpriseModel(mesa.Model):
         launch_pilots(self)
         spend_capacity(self)
         production_gate(self)
+        talent_step(self)
         production_life(self)
         self.update_employees()
         self._refresh_unit_stats()

@@ -197,6 +197,21 @@ def mean_data_readiness(model: EnterpriseModel) -> float:
     return _mean(np.array([u.data_readiness for u in model.units]))
 
 
+def ai_headcount(model: EnterpriseModel) -> int:
+    """AI staff in post (all teams; the salary bill follows it)."""
+    return int(model.ai_headcount)
+
+
+def ai_staff_left(model: EnterpriseModel) -> int:
+    """AI staff who have left so far (cumulative)."""
+    return model.counters["ai_staff_left"]
+
+
+def ai_staff_hired(model: EnterpriseModel) -> int:
+    """AI staff hired so far (cumulative; counted on their first day)."""
+    return model.counters["ai_staff_hired"]
+
+
 MODEL_REPORTERS = {
     f.__name__: f
     for f in (
@@ -206,7 +221,8 @@ MODEL_REPORTERS = {
         purgatory_infrastructure, purgatory_commitment, purgatory_governance,
         use_cases_in_production, use_cases_scaled, pilots_launched, pilots_reached_production,
         pilots_abandoned, incidents, cumulative_value, cumulative_cost, mean_literacy,
-        mean_anxiety, mean_trust, platform_maturity, mean_data_readiness,
+        mean_anxiety, mean_trust, platform_maturity, mean_data_readiness, ai_headcount,
+        ai_staff_left, ai_staff_hired,
     )
 }
 
@@ -329,6 +345,9 @@ def summary_outcomes(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict:
         "mean_literacy": mean_literacy(model),
         "incidents": c["incidents"],
         "incident_cost": float(model.incident_cost_total),
+        "ai_headcount": ai_headcount(model),
+        "ai_staff_left": c["ai_staff_left"],
+        "ai_staff_hired": c["ai_staff_hired"],
         "cumulative_value": value,
         "cumulative_cost": cost,
         "roi": _clean(roi),

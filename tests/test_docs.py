@@ -43,9 +43,10 @@ def test_constants_table_lists_every_constant_with_a_meaning():
 
     from aiscale_sim.employees import EmployeeParams
     from aiscale_sim.pipeline import PipelineParams
+    from aiscale_sim.talent import TalentParams
 
     table = docs.format_constants_table()
-    for cls in (EmployeeParams, PipelineParams):
+    for cls in (EmployeeParams, PipelineParams, TalentParams):
         for f in dataclasses.fields(cls):
             row = next(ln for ln in table.splitlines() if f"| `{f.name}` |" in ln)
             assert f"| {f.default:g} |" in row

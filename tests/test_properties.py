@@ -1,5 +1,6 @@
 """Invariants across the whole lever space (hypothesis): shares in [0, 1], use cases conserved,
-cumulative counts never fall, no NaN; with levers that hold all run and with random phases."""
+cumulative counts never fall, AI headcount never negative, no NaN; with levers that hold all run
+and with random phases."""
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
@@ -30,7 +31,7 @@ SHARES = ["adoption_share", "ai_staff_adoption_share", "aware_share", "trying_sh
           "lapsed_share", "adoption_frontline", "adoption_managers", "mean_literacy",
           "mean_anxiety", "mean_trust", "platform_maturity", "mean_data_readiness"]
 CUMULATIVE = ["pilots_launched", "pilots_reached_production", "pilots_abandoned", "incidents",
-              "cumulative_value", "cumulative_cost"]
+              "cumulative_value", "cumulative_cost", "ai_staff_left", "ai_staff_hired"]
 
 
 STEPS = 70
@@ -95,6 +96,13 @@ def check_invariants(r):
     assert sum(s == Stage.ABANDONED for s in stages) == m.counters["pilots_abandoned"]
     assert (ts["pilots_active"] + ts["pilots_in_purgatory"]
             <= ts["pilots_launched"] - ts["pilots_abandoned"]).all()
+    # AI staff: never negative, and in post = at the start + hired - left.
+    assert (ts["ai_headcount"] >= 0).all()
+    assert (ts["ai_headcount"] == ts["ai_headcount"][0] + ts["ai_staff_hired"]
+            - ts["ai_staff_left"]).all()
+    assert all(t.size >= 0 and min(t.headcount.values(), default=0) >= 0
+               for t in m.talent.teams.values())
+    assert m.teams and sum(t.size for t in m.teams) == m.ai_headcount
     purg = ts[["purgatory_infrastructure", "purgatory_commitment", "purgatory_governance"]]
     assert (purg.sum(axis=1) == ts["pilots_in_purgatory"]).all()
 
