@@ -39,11 +39,13 @@ from aiscale_sim.pipeline import (
     weekly_cost,
     weekly_value,
 )
+from aiscale_sim.portfolio import PortfolioParams
 from aiscale_sim.states import Adoption, Role, Stage
 
 #: The model's random streams, one per part of the model (see EnterpriseModel._build and
 #: docs/ODD.md, "Stochasticity").
-STREAMS = ("org", "people", "units", "space", "ideas", "pilots", "production", "weekly")
+STREAMS = ("org", "people", "units", "space", "ideas", "pilots", "production", "weekly",
+           "portfolio")
 
 #: Starting AI literacy (mean) and job anxiety (mean) by role. Anxiety is centred on the
 #: 41-52% of workers who worry about AI and their jobs (BCG 2025; Pew 2025).
@@ -102,6 +104,7 @@ class EnterpriseModel(mesa.Model):
             spawned from it (``self.streams``, one per part of the model).
         employee_params: Constants of the employee rule (calibration).
         pipeline_params: Constants of the use-case pipeline (calibration).
+        portfolio_params: Use-case classes and sourcing constants (calibration).
         place_on_network: Place employees in a ``mesa.discrete_space.Network`` (disable only in
             benchmarks of the bare rule).
 
@@ -114,8 +117,10 @@ class EnterpriseModel(mesa.Model):
     def __init__(self, levers: dict[str, Any] | None = None, *, rng=None,
                  employee_params: EmployeeParams | None = None,
                  pipeline_params: PipelineParams | None = None,
-                 place_on_network: bool = True):
+                 place_on_network: bool = True,
+                 portfolio_params: PortfolioParams | None = None):
         super().__init__(rng=rng)
+        self.portfolio_params = portfolio_params or PortfolioParams()
         with _no_gc_pauses():
             self._build(validate_levers(levers or {}), employee_params, pipeline_params,
                         place_on_network)
@@ -185,6 +190,7 @@ class EnterpriseModel(mesa.Model):
         ]
         self.idea_queue: deque[list[tuple]] = deque()  # weeks of idea arrivals drawn ahead
         self.idea_queue_rates: np.ndarray | None = None
+        self.idea_queue_mix = None  # the portfolio.IdeaMix the queued ideas were drawn with
         self.teams: list[AITeam] = []
         self.coe: AITeam | None = None
         self._embedded: dict[int, AITeam] = {}
@@ -281,6 +287,11 @@ class EnterpriseModel(mesa.Model):
         if mask is None:
             mask = self._role_masks[roles] = np.isin(self.emp["role"], roles)
         return mask
+
+    @property
+    def unit_headcount(self) -> np.ndarray:
+        """Employees of each unit, AI staff who serve it included (fixed during a run)."""
+        return self._unit_size
 
     def embedded_team(self, unit: int) -> AITeam | None:
         """The team embedded in ``unit``, if there is one."""

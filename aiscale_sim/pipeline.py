@@ -17,16 +17,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from aiscale_sim import portfolio
 from aiscale_sim.agents import AITeam, UseCase
 from aiscale_sim.states import Stage
 
 if TYPE_CHECKING:
     from aiscale_sim.model import EnterpriseModel
-
-#: Risk classes of new ideas: low, medium, high with probabilities 0.5, 0.35, 0.15
-#: (cumulative, for one uniform draw per idea).
-RISK_CUMULATIVE = np.array([0.5, 0.85])
-
 
 @dataclass(frozen=True)
 class PipelineParams:
@@ -91,26 +87,31 @@ def idea_rates(model: EnterpriseModel) -> np.ndarray:
 
 
 def draw_ideas(rates: np.ndarray, rng: np.random.Generator, value_scale: float,
-               weeks: int) -> list[list[tuple]]:
+               weeks: int, mix: portfolio.IdeaMix | None = None,
+               mix_rng: np.random.Generator | None = None) -> list[list[tuple]]:
     """Draw ``weeks`` weeks of idea arrivals at once.
 
     Returns, for each week, one tuple ``(unit, value_potential, difficulty, data_needs, risk,
-    infra_need, commit_need)`` per new idea, in unit order. The draws: the number of ideas of
-    every unit in every week (Poisson), then each attribute for all of them together.
+    infra_need, commit_need, kind, bought)`` per new idea, in unit order. The draws: the number
+    of ideas of every unit in every week (Poisson), then each attribute for all of them
+    together; then, from ``mix_rng``, each idea's class and sourcing
+    (:func:`portfolio.draw_kinds`), which decide where its draws land
+    (:func:`portfolio.shape_ideas`). Without a ``mix`` every idea is a classic build.
     """
     n_units = len(rates)
     counts = rng.poisson(rates, size=(weeks, n_units))
     k = int(counts.sum())
     units = np.repeat(np.tile(np.arange(n_units), weeks), counts.ravel())
-    rows = list(zip(
-        units.tolist(),
-        (value_scale * rng.lognormal(0.0, 1.0, k)).tolist(),
-        rng.beta(2.0, 2.0, k).tolist(),
-        rng.beta(3.0, 2.0, k).tolist(),
-        np.searchsorted(RISK_CUMULATIVE, rng.random(k), side="right").tolist(),
-        rng.uniform(0.05, 0.75, k).tolist(),
-        rng.uniform(0.1, 0.55, k).tolist(),
-        strict=True))
+    draws = [rng.lognormal(0.0, 1.0, k), rng.beta(2.0, 2.0, k), rng.beta(3.0, 2.0, k),
+             rng.random(k), rng.random(k), rng.random(k)]
+    if mix is None:
+        kind, bought = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=bool)
+    else:
+        kind, bought = portfolio.draw_kinds(mix, mix_rng, k)
+    attributes = portfolio.shape_ideas(kind, bought, units, draws[0], value_scale, *draws[1:],
+                                       mix=mix)
+    rows = list(zip(units.tolist(), *(a.tolist() for a in attributes), kind.tolist(),
+                    bought.tolist(), strict=True))
     ends = np.cumsum(counts.sum(axis=1)).tolist()
     return [rows[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
@@ -123,16 +124,20 @@ def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
     run, but should the arrival rate change, the rest of the block is drawn again.
     """
     rates = idea_rates(model)
+    mix = portfolio.idea_mix(model)
     queue = model.idea_queue
-    if not queue or not np.array_equal(rates, model.idea_queue_rates):
+    if not queue or not np.array_equal(rates, model.idea_queue_rates) or (
+            mix != model.idea_queue_mix):
         queue.clear()
         queue.extend(draw_ideas(rates, model.streams["ideas"], model.pipeline_params.value_scale,
-                                IDEA_BLOCK_WEEKS))
+                                IDEA_BLOCK_WEEKS, mix, model.streams["portfolio"]))
         model.idea_queue_rates = rates
+        model.idea_queue_mix = mix
     new = []
-    for unit, value, difficulty, data_needs, risk, infra, commit in queue.popleft():
+    for unit, value, difficulty, data_needs, risk, infra, commit, kind, bought in queue.popleft():
         uc = UseCase(model, unit=unit, value_potential=value, difficulty=difficulty,
-                     data_needs=data_needs, risk=risk, infra_need=infra, commit_need=commit)
+                     data_needs=data_needs, risk=risk, infra_need=infra, commit_need=commit,
+                     kind=kind, bought=bought)
         model.units[unit].portfolio.append(uc)
         new.append(uc)
     return new
@@ -211,6 +216,7 @@ def pilot_effort(model: EnterpriseModel, uc: UseCase, team: AITeam) -> tuple[flo
     dr = model.units[uc.unit].data_readiness
     modelling = pp.model_effort * (0.5 + uc.difficulty)
     data = pp.data_effort * uc.data_needs * (1.15 - dr) / (0.7 + 0.6 * team.engineer_share)
+    modelling, data = portfolio.sourced_effort(model, uc, modelling, data)
     reuse = 1.0 - 0.5 * model.platform_maturity * (0.5 + 0.5 * team.standards)
     dup = 1.0 if team.is_coe else 1.0 + pp.federated_duplication
     if uc.origin is not None:  # a copy reuses the original's pipeline and model
@@ -360,6 +366,7 @@ def technical_success_probability(model: EnterpriseModel, uc: UseCase) -> float:
     p = 0.92 - 0.45 * uc.difficulty + 0.15 * (dk - 0.5) + 0.15 * (dr - 0.3)
     if uc.origin is not None:
         p += 0.15
+    p += portfolio.proven_bonus(model, uc)
     return float(np.clip(p, 0.05, 0.98))
 
 
@@ -460,12 +467,15 @@ def production_life(model: EnterpriseModel) -> None:
     n_units = len(model.units)
     now = int(model.time)
     draws = rng.random((len(live), 6)).tolist()
-    for uc, (u_shock, u_size, u_detect, u_incident, u_retire, u_copy) in zip(
-            live, draws, strict=True):
-        # Gradual drift plus sudden shocks.
-        uc.quality -= pp.drift * (1.0 + 0.5 * uc.risk)
+    vendor_draws = portfolio.production_draws(model, len(live))
+    for uc, (u_shock, u_size, u_detect, u_incident, u_retire, u_copy), (
+            u_change, u_change_size, u_hallucination) in zip(live, draws, vendor_draws,
+                                                              strict=True):
+        # Gradual drift plus sudden shocks (data or business shifts, vendor model changes).
+        uc.quality -= pp.drift * (1.0 + 0.5 * uc.risk) * portfolio.drift_factor(model, uc)
         if u_shock < pp.shock_rate:
             uc.quality -= 0.1 + 0.2 * u_size
+        uc.quality -= portfolio.vendor_model_change(model, uc, u_change, u_change_size)
         uc.quality = max(0.0, uc.quality)
         degraded = uc.quality < uc.quality0 - 0.1
         if degraded and not uc.drift_detected:
@@ -473,6 +483,8 @@ def production_life(model: EnterpriseModel) -> None:
                 uc.drift_detected = True  # retraining is paid for from capacity next week
             elif uc.quality < 0.55 and u_incident < p_incident:
                 incident(model, uc)
+        if portfolio.hallucinates(model, uc, u_hallucination):
+            incident(model, uc)
         # Retirement: business change, neglect, or repeated incidents.
         hazard = base_hazard + 0.01 * (1.0 - uc.maintained)
         if uc.incidents >= 3 or u_retire < hazard:
@@ -497,10 +509,10 @@ def copy_use_case(model: EnterpriseModel, uc: UseCase) -> UseCase | None:
     if not free:
         return None
     target = int(model.streams["production"].choice(free))
-    copy = UseCase(model, unit=target, value_potential=uc.value_potential,
+    copy = UseCase(model, unit=target, value_potential=portfolio.copy_value(model, uc, target),
                    difficulty=uc.difficulty * 0.7, data_needs=uc.data_needs, risk=uc.risk,
                    infra_need=uc.infra_need * 0.8, commit_need=uc.commit_need * 0.8,
-                   origin=uc)
+                   origin=uc, kind=uc.kind, bought=uc.bought)
     uc.copies.append(copy)
     model.units[target].portfolio.append(copy)
     start_pilot(model, copy)
@@ -542,7 +554,8 @@ def weekly_value(model: EnterpriseModel) -> float:
     total = 0.0
     adoption = model.unit_adoption
     for uc in model.live_use_cases():
-        total += uc.value_potential / 52.0 * uc.quality * (0.25 + 0.75 * adoption[uc.unit])
+        total += (uc.value_potential / 52.0 * uc.quality
+                  * portfolio.adoption_weight(model, uc, adoption[uc.unit]))
     return total
 
 
@@ -560,5 +573,5 @@ def weekly_cost(model: EnterpriseModel) -> float:
     )
     running = (pp.pilot_cost * model.count_stage(Stage.PILOT)
                + pp.run_cost * len(model.live_use_cases()))
-    return yearly / 52.0 + running
+    return yearly / 52.0 + running + portfolio.licence_cost(model)
 

@@ -37,7 +37,7 @@ def package_version() -> str:
 
 #: Modules whose source decides what a run computes.
 MODEL_MODULES = ("agents", "employees", "levers", "model", "network", "outputs", "pipeline",
-                 "scenarios", "simulate", "states")
+                 "portfolio", "scenarios", "simulate", "states")
 
 
 @functools.cache
