@@ -472,8 +472,9 @@ def production_life(model: EnterpriseModel) -> None:
             u_change, u_change_size, u_hallucination) in zip(live, draws, vendor_draws,
                                                               strict=True):
         # Gradual drift plus sudden shocks (data or business shifts, vendor model changes).
-        uc.quality -= pp.drift * (1.0 + 0.5 * uc.risk) * portfolio.drift_factor(model, uc)
-        if u_shock < pp.shock_rate:
+        drift = portfolio.drift_factor(model, uc)
+        uc.quality -= pp.drift * (1.0 + 0.5 * uc.risk) * drift
+        if u_shock < pp.shock_rate * drift:
             uc.quality -= 0.1 + 0.2 * u_size
         uc.quality -= portfolio.vendor_model_change(model, uc, u_change, u_change_size)
         uc.quality = max(0.0, uc.quality)
@@ -560,7 +561,10 @@ def weekly_value(model: EnterpriseModel) -> float:
 
 
 def weekly_cost(model: EnterpriseModel) -> float:
-    """Cost incurred this week, $M: staff, training, change, incentives, investment, compute."""
+    """Cost incurred this week, $M: staff, training, change, incentives, investment, compute.
+
+    Vendor licences and switching costs are added by :func:`portfolio.licence_cost`.
+    """
     pp, lv = model.pipeline_params, model.levers
     n = lv["employees"]
     yearly = (

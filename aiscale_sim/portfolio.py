@@ -18,11 +18,11 @@ Sources:
 - The "same" hosted LLM can change behaviour markedly within three months (Chen, Zaharia & Zou
   2023, "How is ChatGPT's behavior changing over time?", arXiv:2307.09009): custom GenAI built
   on a vendor's model sees its quality shocked far more often than classic ML sees data shifts.
-- Buying from specialised vendors succeeds about twice as often as building internally (MIT
-  NANDA 2025: ~67% against one third as often); AI-as-a-Service "lowers barriers ... though it
-  may create vendor dependencies and limit customization" (the source text, "AI-as-a-Service and
-  Cloud Platforms"): bought use cases need less effort and infrastructure but fit less well,
-  and their licences rise in price.
+- Buying from specialised vendors succeeds about three times as often as building internally
+  (MIT NANDA 2025: ~67%, internal builds about a third as often); AI-as-a-Service "lowers
+  barriers ... though it may create vendor dependencies and limit customization" (the source
+  text, "AI-as-a-Service and Cloud Platforms"): bought use cases need less effort and
+  infrastructure but fit less well, and their licences rise in price.
 - Assistants are licensed per seat (Microsoft 365 Copilot: $30 per user per month, 2023 list
   price); their value comes from the employees who use them: users save about 5.4% of their
   work hours (Bick, Blandin & Deming 2024), little of which shows in P&L (MIT NANDA 2025).
@@ -33,7 +33,6 @@ Magnitudes the sources do not give are marked "assumed" in :class:`UseCaseClass`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,7 +59,7 @@ class UseCaseClass:
         risk: Cumulative probabilities of risk class low, and of low or medium.
         infra_need: Range of the production infrastructure needed to go live, 0-1 (uniform).
         commit_need: Range of the unit commitment needed to go live, 0-1 (uniform).
-        drift: Multiplier of the gradual weekly quality loss (``PipelineParams.drift``).
+        drift: Multiplier of gradual drift and of the rate of data or business shocks.
         vendor_change_rate: Weekly probability that the vendor changes the underlying model.
         hallucination_rate: Weekly probability of a hallucination incident at zero rigour.
         value_without_users: Share of value a live use case delivers with no adopters.
@@ -104,12 +103,14 @@ GENAI = UseCaseClass(
 
 #: Off-the-shelf assistants (chat, office and coding assistants) rolled out to a unit. Easy to
 #: pilot: little difficulty, data work or infrastructure (a SaaS product; assumed ranges); mostly
-#: low risk (assumed 0.6 low / 0.35 medium); the vendor maintains the model, so no drift or model
+#: low risk (assumed 0.6 low / 0.35 medium); the commitment ranges of classic ML (nothing says a
+#: unit commits to them more easily: their 20% that stall do so for want of a business case,
+#: MIT NANDA 2025); the vendor maintains the model, so no drift or model
 #: shocks to manage, and users check the output, so no hallucination incidents (assumed). Value
 #: comes only through use: nothing without adopters.
 ASSISTANT = UseCaseClass(
     difficulty=(0.0, 0.3), data_needs=(0.0, 0.2), risk=(0.6, 0.95), infra_need=(0.0, 0.3),
-    commit_need=(0.1, 0.45), drift=0.0, vendor_change_rate=0.0, hallucination_rate=0.0,
+    commit_need=(0.1, 0.55), drift=0.0, vendor_change_rate=0.0, hallucination_rate=0.0,
     value_without_users=0.0, off_the_shelf=True)
 
 
@@ -126,7 +127,6 @@ class PortfolioParams:
         vendor_hosting: Infrastructure need of a bought use case relative to a build.
         proven_bonus: Technical-success bonus of a bought product (it works elsewhere).
         vendor_fit: Value of a bought custom use case relative to a build (weaker fit).
-        vendor_upkeep: Share of a live model's maintenance left to the firm when bought.
         licence: Yearly licence of a bought custom use case when live, $M.
         seat_price: Yearly licence of an assistant per seat of its unit when live, $.
         pilot_licence: Share of the full licence paid while a bought use case is piloted.
@@ -145,7 +145,6 @@ class PortfolioParams:
     vendor_hosting: float = 0.6
     proven_bonus: float = 0.15
     vendor_fit: float = 0.8
-    vendor_upkeep: float = 0.5
     licence: float = 0.15
     seat_price: float = 360.0
     pilot_licence: float = 0.2
@@ -205,7 +204,7 @@ def draw_kinds(mix: IdeaMix, rng: np.random.Generator, k: int) -> tuple[np.ndarr
     kind = np.where(u[:, 0] < a, int(UseCaseKind.ASSISTANT),
                     np.where(u[:, 0] < a + (1.0 - a) * mix.genai_share,
                              int(UseCaseKind.GENAI), int(UseCaseKind.CLASSIC)))
-    bought = (kind == int(UseCaseKind.ASSISTANT)) | (u[:, 1] < mix.buy_share)
+    bought = (_field(mix.params, "off_the_shelf", kind) > 0) | (u[:, 1] < mix.buy_share)
     return kind, bought
 
 
@@ -305,16 +304,6 @@ def proven_bonus(model: EnterpriseModel, uc: UseCase) -> float:
     return model.portfolio_params.proven_bonus if uc.bought else 0.0
 
 
-def upkeep(model: EnterpriseModel, live: Iterable[UseCase]) -> float:
-    """Maintenance weight of live use cases: 1 a build, ``vendor_upkeep`` a bought one.
-
-    The vendor monitors and retrains its own model; the firm keeps integration and checks
-    (assumed half). Retraining after a detected drift costs the same either way.
-    """
-    share = model.portfolio_params.vendor_upkeep
-    return sum(share if uc.bought else 1.0 for uc in live)
-
-
 # --- 3. life in production -------------------------------------------------------------------
 
 
@@ -328,7 +317,11 @@ def production_draws(model: EnterpriseModel, n: int) -> list[list[float]]:
 
 
 def drift_factor(model: EnterpriseModel, uc: UseCase) -> float:
-    """Multiplier of the gradual weekly drift of a live use case (class table)."""
+    """Multiplier of a live use case's gradual drift and data-shock rate (class table).
+
+    1 for models the firm runs on its own data; 0 for an assistant, whose vendor keeps the
+    general-purpose model up to date (assumed).
+    """
     return model.portfolio_params.of(uc.kind).drift
 
 
