@@ -467,16 +467,14 @@ def production_life(model: EnterpriseModel) -> None:
     n_units = len(model.units)
     now = int(model.time)
     draws = rng.random((len(live), 6)).tolist()
-    vendor_draws = portfolio.production_draws(model, len(live))
+    hazards = portfolio.weekly_hazards(model, live)  # of each use case's class
     for uc, (u_shock, u_size, u_detect, u_incident, u_retire, u_copy), (
-            u_change, u_change_size, u_hallucination) in zip(live, draws, vendor_draws,
-                                                              strict=True):
+            drift, vendor_loss, hallucinated) in zip(live, draws, hazards, strict=True):
         # Gradual drift plus sudden shocks (data or business shifts, vendor model changes).
-        drift = portfolio.drift_factor(model, uc)
         uc.quality -= pp.drift * (1.0 + 0.5 * uc.risk) * drift
         if u_shock < pp.shock_rate * drift:
             uc.quality -= 0.1 + 0.2 * u_size
-        uc.quality -= portfolio.vendor_model_change(model, uc, u_change, u_change_size)
+        uc.quality -= vendor_loss
         uc.quality = max(0.0, uc.quality)
         degraded = uc.quality < uc.quality0 - 0.1
         if degraded and not uc.drift_detected:
@@ -484,7 +482,7 @@ def production_life(model: EnterpriseModel) -> None:
                 uc.drift_detected = True  # retraining is paid for from capacity next week
             elif uc.quality < 0.55 and u_incident < p_incident:
                 incident(model, uc)
-        if portfolio.hallucinates(model, uc, u_hallucination):
+        if hallucinated:
             incident(model, uc)
         # Retirement: business change, neglect, or repeated incidents.
         hazard = base_hazard + 0.01 * (1.0 - uc.maintained)
@@ -554,9 +552,10 @@ def weekly_value(model: EnterpriseModel) -> float:
     """Value realised this week, $M: only live use cases, scaled by quality and adoption."""
     total = 0.0
     adoption = model.unit_adoption
+    floor = portfolio.value_without_users(model)  # by class
     for uc in model.live_use_cases():
-        total += (uc.value_potential / 52.0 * uc.quality
-                  * portfolio.adoption_weight(model, uc, adoption[uc.unit]))
+        v = floor[uc.kind]
+        total += uc.value_potential / 52.0 * uc.quality * (v + (1.0 - v) * adoption[uc.unit])
     return total
 
 

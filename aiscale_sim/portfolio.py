@@ -307,76 +307,71 @@ def proven_bonus(model: EnterpriseModel, uc: UseCase) -> float:
 # --- 3. life in production -------------------------------------------------------------------
 
 
-def production_draws(model: EnterpriseModel, n: int) -> list[list[float]]:
-    """One row of three uniform draws per live use case this week, from the ``portfolio`` stream.
+def weekly_hazards(model: EnterpriseModel, live: list[UseCase],
+                   u: np.ndarray | None = None) -> list[tuple[float, float, bool]]:
+    """This week's class hazards of each live use case: drift factor, vendor shock, hallucination.
 
-    The draws are for a vendor model change, its size and a hallucination, made for every live
-    use case whatever its class, so one use case's fate does not shift the others' draws.
+    Args:
+        model: The model.
+        live: The live use cases, in go-live order.
+        u: Uniform draws, one row of three per use case (vendor model change, its size,
+            hallucination); by default drawn from the ``portfolio`` stream, for every live use
+            case whatever its class, so one use case's fate does not shift the others' draws.
+
+    Returns:
+        One ``(drift, vendor_loss, hallucinated)`` per use case:
+
+        - ``drift`` multiplies its gradual drift and its data-shock rate: the class's ``drift``,
+          1 for models the firm runs on its own data, 0 for an assistant, whose vendor keeps
+          the general-purpose model up to date (assumed).
+        - ``vendor_loss`` is the quality lost to a change of the vendor's underlying model:
+          custom GenAI is built on a hosted model its vendor updates or retires at will, and
+          the "same" model can behave very differently three months later (Chen, Zaharia &
+          Zou 2023). With the class's weekly ``vendor_change_rate`` the quality falls by
+          ``vendor_shock + vendor_shock_span x U``; monitoring then finds it like any drift.
+        - ``hallucinated``: made-up output reached users, with weekly probability
+          ``hallucination_rate x (1 - 0.7 governance_rigour)`` (review and guardrails catch
+          most of it, as they catch unnoticed drift). Hallucination is in the nature of
+          generative models (Ji et al. 2023); classic models have none, nor do assistants,
+          whose users check what they get. The pipeline makes it an incident.
+
+    Vendor model changes and hallucinations are counted in ``model.counters``.
     """
-    return model.streams["portfolio"].random((n, 3)).tolist()
-
-
-def drift_factor(model: EnterpriseModel, uc: UseCase) -> float:
-    """Multiplier of a live use case's gradual drift and data-shock rate (class table).
-
-    1 for models the firm runs on its own data; 0 for an assistant, whose vendor keeps the
-    general-purpose model up to date (assumed).
-    """
-    return model.portfolio_params.of(uc.kind).drift
-
-
-def vendor_model_change(model: EnterpriseModel, uc: UseCase, u_change: float,
-                        u_size: float) -> float:
-    """Quality lost this week to a change of the vendor's underlying model (0 if none).
-
-    Custom GenAI is built on a hosted model its vendor updates or retires at will, and the
-    "same" model can behave very differently three months later (Chen, Zaharia & Zou 2023).
-    With the class's weekly ``vendor_change_rate`` the quality falls by ``vendor_shock +
-    vendor_shock_span x U``; monitoring then finds it like any other drift. Counted in
-    ``model.counters["vendor_model_changes"]``.
-    """
-    rate = model.portfolio_params.of(uc.kind).vendor_change_rate
-    if rate <= 0.0 or u_change >= rate:
-        return 0.0
     pp = model.portfolio_params
-    model.counters["vendor_model_changes"] += 1
-    return pp.vendor_shock + pp.vendor_shock_span * u_size
-
-
-def hallucinates(model: EnterpriseModel, uc: UseCase, u: float) -> bool:
-    """Whether a live GenAI use case's made-up output reaches users this week.
-
-    Weekly probability ``hallucination_rate x (1 - 0.7 governance_rigour)``: review and
-    guardrails catch most of it, as they catch unnoticed drift (ODD section 7.5). Hallucination
-    is in the nature of generative models (Ji et al. 2023, "Survey of hallucination in natural
-    language generation"); classic models and assistants, whose users check what they get,
-    have none. Counted in ``model.counters["hallucinations"]``; the pipeline turns it into an
-    incident.
-    """
-    rate = model.portfolio_params.of(uc.kind).hallucination_rate
-    if rate <= 0.0 or u >= rate * (1.0 - 0.7 * model.levers["governance_rigour"]):
-        return False
-    model.counters["hallucinations"] += 1
-    return True
+    if u is None:
+        u = model.streams["portfolio"].random((len(live), 3))
+    classes = (pp.classic, pp.genai, pp.assistant)
+    review = 1.0 - 0.7 * model.levers["governance_rigour"]
+    out = []
+    changes = hallucinations = 0
+    # Plain Python: a few dozen live use cases are faster this way than as numpy arrays.
+    for uc, (u_change, u_size, u_hallucination) in zip(live, u.tolist(), strict=True):
+        cls = classes[uc.kind]
+        loss = 0.0
+        if u_change < cls.vendor_change_rate:
+            loss = pp.vendor_shock + pp.vendor_shock_span * u_size
+            changes += 1
+        hallucinated = u_hallucination < cls.hallucination_rate * review
+        hallucinations += hallucinated
+        out.append((cls.drift, loss, hallucinated))
+    model.counters["vendor_model_changes"] += changes
+    model.counters["hallucinations"] += hallucinations
+    return out
 
 
 # --- 4. value and cost ----------------------------------------------------------------------
 
 
-def adoption_weight(model: EnterpriseModel, uc: UseCase, adoption: float) -> float:
-    """Share of a live use case's value (at its quality) that its unit's adoption unlocks.
+def value_without_users(model: EnterpriseModel) -> tuple[float, ...]:
+    """Share of a live use case's value (at its quality) delivered with no adopters, by class.
 
-    ``v + (1 - v) x adoption`` with ``v`` the class's ``value_without_users``: a classic or
-    GenAI model delivers a quarter of its value with nobody using it (scoring and routing run
-    on their own), an assistant nothing: its value comes from the employees who use it.
-
-    Args:
-        model: The model.
-        uc: A live use case.
-        adoption: Adoption share in its unit, 0-1.
+    A live use case yields ``v + (1 - v) x unit_adoption`` of its value at its quality: a
+    classic or GenAI model delivers a quarter of it with nobody using it (scoring and routing
+    run on their own), an assistant nothing, since its value comes from the employees who use
+    it. Indexed by :class:`UseCaseKind`.
     """
-    v = model.portfolio_params.of(uc.kind).value_without_users
-    return v + (1.0 - v) * adoption
+    pp = model.portfolio_params
+    return tuple(pp.of(k).value_without_users for k in UseCaseKind)
 
 
 def licence_weekly(model: EnterpriseModel, uc: UseCase, full: bool) -> float:
@@ -397,15 +392,20 @@ def licence_weekly(model: EnterpriseModel, uc: UseCase, full: bool) -> float:
     """
     if not uc.bought:
         return 0.0
-    pp = model.portfolio_params
+    return _licence(model.portfolio_params, uc, full, model.unit_headcount.tolist(),
+                    int(model.time))
+
+
+def _licence(pp: PortfolioParams, uc: UseCase, full: bool, seats: list[float],
+             now: int) -> float:
+    """:func:`licence_weekly` of a bought use case, with the unit seats and week given."""
     if pp.of(uc.kind).off_the_shelf:
-        yearly = pp.seat_price * model.unit_headcount[uc.unit] / 1e6
+        yearly = pp.seat_price * seats[uc.unit] / 1e6
     else:
         yearly = pp.licence
     if not full:
         yearly *= pp.pilot_licence
-    years = (int(model.time) - uc.pilot_week) / 52.0
-    return yearly / 52.0 * (1.0 + pp.price_rise) ** years
+    return yearly / 52.0 * (1.0 + pp.price_rise) ** ((now - uc.pilot_week) / 52.0)
 
 
 def licence_cost(model: EnterpriseModel) -> float:
@@ -415,19 +415,20 @@ def licence_cost(model: EnterpriseModel) -> float:
     bought use case retired this week pays ``switching_weeks`` of its licence once (exit,
     migration, the next vendor's onboarding; assumed).
     """
+    pp = model.portfolio_params
     now = int(model.time)
+    seats = model.unit_headcount.tolist()
     total = 0.0
     for stage in (Stage.PILOT, Stage.PURGATORY):
         for uc in model.use_cases_in(stage):
             if uc.bought:
-                total += licence_weekly(model, uc, full=False)
+                total += _licence(pp, uc, False, seats, now)
     for uc in model.live_use_cases():
         if uc.bought:
-            total += licence_weekly(model, uc, full=True)
-    weeks = model.portfolio_params.switching_weeks
+            total += _licence(pp, uc, True, seats, now)
     for uc in reversed(model.use_cases_in(Stage.RETIRED)):
         if uc.stage_week < now:
             break  # retired earlier (the index is in order of retirement)
         if uc.bought:
-            total += weeks * licence_weekly(model, uc, full=True)
+            total += pp.switching_weeks * _licence(pp, uc, True, seats, now)
     return total
