@@ -19,7 +19,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import FixedAgent
 
-from aiscale_sim.states import Adoption, Role, Stage
+from aiscale_sim.states import Adoption, Role, Stage, UseCaseKind
 
 if TYPE_CHECKING:
     from aiscale_sim.model import EnterpriseModel
@@ -213,11 +213,16 @@ class UseCase(mesa.Agent):
         origin: The use case this one copies (horizontal scaling), or None.
         deepens: The live use case this one extends in its own unit (vertical scaling), or
             None.
+        kind: Its class: classic ML, custom GenAI or an off-the-shelf assistant.
+        bought: Sourced from a vendor (True) or built by the AI teams (False).
     """
 
     def __init__(self, model, unit, value_potential, difficulty, data_needs, risk, infra_need,
-                 commit_need, origin: UseCase | None = None, deepens: UseCase | None = None):
+                 commit_need, origin: UseCase | None = None, deepens: UseCase | None = None,
+                 kind: UseCaseKind = UseCaseKind.CLASSIC, bought: bool = False):
         super().__init__(model)
+        self.kind = UseCaseKind(kind)
+        self.bought = bool(bought)
         self.unit = unit
         self.value_potential = value_potential
         self.difficulty = difficulty
@@ -263,4 +268,5 @@ class UseCase(mesa.Agent):
         return int(self.model.time) - self.stage_week
 
     def __repr__(self) -> str:
-        return f"UseCase(id={self.unique_id}, unit={self.unit}, stage={self.stage.name})"
+        return (f"UseCase(id={self.unique_id}, unit={self.unit}, kind={self.kind.label}, "
+                f"stage={self.stage.name})")

@@ -133,12 +133,22 @@ def format_summary(result) -> str:
         now = o["purgatory_by_reason"].get(r, "-")
         lines.append(f"  {r:<26} {entered!s:>8}   {o['abandoned_by_reason'][r]:>12}"
                      f"   {now!s:>9}")
+    lines += ["", "By class and sourcing         launched    reached   rate"]
+    for k, label in (("classic", "classic ML"), ("genai", "custom GenAI"),
+                     ("assistant", "off-the-shelf assistants")):
+        lines.append(f"  {label:<26} {o['pilots_launched_by_class'][k]:>8}   "
+                     f"{o['pilots_reached_production_by_class'][k]:>8}   "
+                     f"{_pct(o['pilot_to_production_by_class'][k]):>4}")
+    sourcing = o["pilot_to_production_by_sourcing"]
+    lines.append(f"  custom use cases: bought {_pct(sourcing['bought'])}, "
+                 f"built {_pct(sourcing['built'])}")
     lines += [
         "",
         "Use cases",
         f"  in production            {o['use_cases_in_production']}"
         f"   (scaled to other units: {o['use_cases_scaled']}, retired: {o['use_cases_retired']})",
-        f"  incidents                {o['incidents']}",
+        f"  incidents                {o['incidents']}"
+        f"   (hallucinations {o['hallucination_incidents']})",
         "",
         "Employees",
         f"  using AI regularly       {o['adoption_share']:.0%}"
@@ -152,6 +162,10 @@ def format_summary(result) -> str:
         f"   (payback {payback})",
     ]
     return "\n".join(lines)
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.0%}"
 
 
 def cmd_run(args) -> int:

@@ -1,12 +1,14 @@
 """Keep the generated parts of the documentation in step with the code.
 
-Two tables in ``docs/ODD.md`` are generated, each between two marker lines: the lever table
-(from :data:`aiscale_sim.levers.LEVERS`) and the table of rule constants (the defaults of
-:class:`~aiscale_sim.employees.EmployeeParams`, :class:`~aiscale_sim.pipeline.PipelineParams`
-and :class:`~aiscale_sim.talent.TalentParams`). ``python -m aiscale_sim.docs`` rewrites them
-in place; ``python -m aiscale_sim.docs --check`` only reports (exit 1) when the file is out of
-date, so a test or CI step can catch a lever or constant that changed without its
-documentation.
+Three tables in ``docs/ODD.md`` are generated, each between two marker lines: the lever table
+(from :data:`aiscale_sim.levers.LEVERS`), the table of rule constants (the defaults of
+:class:`~aiscale_sim.employees.EmployeeParams`, :class:`~aiscale_sim.pipeline.PipelineParams`,
+:class:`~aiscale_sim.talent.TalentParams` and the scalar ones of
+:class:`~aiscale_sim.portfolio.PortfolioParams`) and the table of use-case classes
+(:class:`~aiscale_sim.portfolio.UseCaseClass`, one column per class).
+``python -m aiscale_sim.docs`` rewrites them in place; ``python -m aiscale_sim.docs --check``
+only reports (exit 1) when the file is out of date, so a test or CI step can catch a lever or
+constant that changed without its documentation.
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ from pathlib import Path
 from aiscale_sim.employees import EmployeeParams
 from aiscale_sim.levers import format_table
 from aiscale_sim.pipeline import PipelineParams
+from aiscale_sim.portfolio import PortfolioParams, UseCaseClass
+from aiscale_sim.states import UseCaseKind
 from aiscale_sim.talent import TalentParams
 
 START = "<!-- levers:start -->"
 END = "<!-- levers:end -->"
 CONSTANTS_START = "<!-- constants:start -->"
 CONSTANTS_END = "<!-- constants:end -->"
+CLASSES_START = "<!-- classes:start -->"
+CLASSES_END = "<!-- classes:end -->"
 
 #: Exit codes: 0 up to date (or rewritten), 1 out of date (``--check``), 2 file or markers
 #: missing.
@@ -77,9 +83,11 @@ def format_constants_table() -> str:
         (UTAUT weights, which have no docstring entry, are described by name).
     """
     lines = ["| class | constant | default | meaning |", "| --- | --- | --- | --- |"]
-    for cls in (EmployeeParams, PipelineParams, TalentParams):
+    for cls in (EmployeeParams, PipelineParams, TalentParams, PortfolioParams):
         docs = _arg_docs(cls)
         for f in dataclasses.fields(cls):
+            if isinstance(f.default, UseCaseClass):
+                continue  # in the table of use-case classes
             meaning = docs.get(f.name)
             if meaning is None and f.name.startswith("w_"):
                 meaning = f"UTAUT weight of the {f.name[2:]} term of intention."
@@ -88,10 +96,37 @@ def format_constants_table() -> str:
     return "\n".join(lines)
 
 
+def _class_value(name: str, value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):  # a range, or the risk class's cumulative probabilities
+        return (" / " if name == "risk" else " to ").join(f"{v:g}" for v in value)
+    return f"{value:g}"
+
+
+def format_class_table() -> str:
+    """Render the use-case classes of the default :class:`PortfolioParams` as markdown.
+
+    Returns:
+        One row per field of :class:`UseCaseClass`, one column per class, and the meaning given
+        in the class docstring.
+    """
+    params = PortfolioParams()
+    kinds = list(UseCaseKind)
+    docs = _arg_docs(UseCaseClass)
+    lines = ["| parameter | " + " | ".join(k.label for k in kinds) + " | meaning |",
+             "| --- |" + " --- |" * len(kinds) + " --- |"]
+    for f in dataclasses.fields(UseCaseClass):
+        cells = " | ".join(_class_value(f.name, getattr(params.of(k), f.name)) for k in kinds)
+        lines.append(f"| `{f.name}` | {cells} | {docs.get(f.name, '')} |")
+    return "\n".join(lines)
+
+
 def render(odd_text: str) -> str:
     """Return ``odd_text`` with every generated table brought up to date.
 
-    The lever table is required; the constants table is rendered when its markers are present.
+    The lever table is required; the constants and class tables are rendered when their markers
+    are present.
 
     Raises:
         MarkerError: The lever-table markers are missing or malformed, or the constants markers
@@ -100,6 +135,8 @@ def render(odd_text: str) -> str:
     text = render_lever_table(odd_text)
     if CONSTANTS_START in text or CONSTANTS_END in text:
         text = _replace_region(text, CONSTANTS_START, CONSTANTS_END, format_constants_table())
+    if CLASSES_START in text or CLASSES_END in text:
+        text = _replace_region(text, CLASSES_START, CLASSES_END, format_class_table())
     return text
 
 
@@ -134,7 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     ap = argparse.ArgumentParser(
         prog="python -m aiscale_sim.docs",
-        description="Regenerate the lever and constants tables in docs/ODD.md from the code.")
+        description="Regenerate the lever, constants and class tables in docs/ODD.md from the "
+                    "code.")
     ap.add_argument("--check", action="store_true",
                     help="do not write; exit 1 if docs/ODD.md is out of date")
     ap.add_argument("--path", type=Path, default=None,

@@ -159,6 +159,13 @@ LEVERS: tuple[Lever, ...] = (
        "Honest communication about what AI means for jobs, plus reskilling promises"),
     _i("purgatory_timeout", 52, 4, 260, "weeks",
        "Weeks a pilot may wait in purgatory before it is abandoned", group="policy"),
+    # --- use-case classes and sourcing (aiscale_sim/portfolio.py) --------------------------
+    _f("genai_share", 0.3, 0.0, 1.0, "share of custom ideas",
+       "Custom GenAI or agentic use cases among new custom ideas (the rest classic ML)"),
+    _f("assistant_share", 0.15, 0.0, 1.0, "share of new ideas",
+       "Off-the-shelf GenAI assistants rolled out to a unit's employees, among new ideas"),
+    _f("buy_share", 0.3, 0.0, 1.0, "share of custom ideas",
+       "Custom use cases bought from vendors rather than built (assistants are always bought)"),
     # --- structure ------------------------------------------------------------------------
     _i("employees", 5000, 100, 1_000_000, "people",
        "Number of employees (AI staff included)"),

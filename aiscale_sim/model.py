@@ -41,6 +41,7 @@ from aiscale_sim.pipeline import (
     weekly_cost,
     weekly_value,
 )
+from aiscale_sim.portfolio import PortfolioParams
 from aiscale_sim.scenarios import Phase, validate_phases
 from aiscale_sim.states import Adoption, Role, Stage
 from aiscale_sim.talent import TalentParams, setup_talent, talent_step
@@ -48,7 +49,7 @@ from aiscale_sim.talent import TalentParams, setup_talent, talent_step
 #: The model's random streams, one per part of the model (see EnterpriseModel._build and
 #: docs/ODD.md, "Stochasticity").
 STREAMS = ("org", "people", "units", "space", "ideas", "pilots", "production", "weekly",
-           "talent")
+           "talent", "portfolio")
 
 #: Starting AI literacy (mean) and job anxiety (mean) by role. Anxiety is centred on the
 #: 41-52% of workers who worry about AI and their jobs (BCG 2025; Pew 2025).
@@ -122,6 +123,7 @@ class EnterpriseModel(mesa.Model):
         employee_params: Constants of the employee rule (calibration).
         pipeline_params: Constants of the use-case pipeline (calibration).
         talent_params: Constants of AI-staff attrition and hiring (calibration).
+        portfolio_params: Use-case classes and sourcing constants (calibration).
         place_on_network: Place employees in a ``mesa.discrete_space.Network`` (disable only in
             benchmarks of the bare rule).
         phases: Levers that change on given weeks (:class:`~aiscale_sim.scenarios.Phase`
@@ -138,12 +140,14 @@ class EnterpriseModel(mesa.Model):
                  employee_params: EmployeeParams | None = None,
                  pipeline_params: PipelineParams | None = None,
                  talent_params: TalentParams | None = None,
-                 place_on_network: bool = True, phases=None):
+                 place_on_network: bool = True, phases=None,
+                 portfolio_params: PortfolioParams | None = None):
         self.phases: tuple[Phase, ...] = validate_phases(phases, "phases")
         self._phase_at = {ph.week: ph for ph in self.phases}
         self.phases_applied: list[Phase] = []
         super().__init__(rng=rng)
         self.talent_params = talent_params or TalentParams()
+        self.portfolio_params = portfolio_params or PortfolioParams()
         with _no_gc_pauses():
             self._build(validate_levers(levers or {}), employee_params, pipeline_params,
                         place_on_network)
@@ -213,6 +217,7 @@ class EnterpriseModel(mesa.Model):
             self.units.append(unit)
         self.idea_queue: deque[list[tuple]] = deque()  # weeks of idea arrivals drawn ahead
         self.idea_queue_rates: np.ndarray | None = None
+        self.idea_queue_mix = None  # the portfolio.IdeaMix the queued ideas were drawn with
         self.teams: list[AITeam] = []
         self.coe: AITeam | None = None
         self._embedded: dict[int, AITeam] = {}
@@ -315,6 +320,11 @@ class EnterpriseModel(mesa.Model):
         if mask is None:
             mask = self._role_masks[roles] = np.isin(self.emp["role"], roles)
         return mask
+
+    @property
+    def unit_headcount(self) -> np.ndarray:
+        """Employees of each unit, AI staff who serve it included (fixed during a run)."""
+        return self._unit_size
 
     def embedded_team(self, unit: int) -> AITeam | None:
         """The team embedded in ``unit``, if there is one."""

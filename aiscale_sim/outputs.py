@@ -8,6 +8,8 @@ gives the end-of-run outcomes written to ``summary.json``.
 Money is in $M. The pilot-to-production rate is pilots that reached production divided by
 pilots concluded (reached production or abandoned), the definition behind the Gartner figures
 it is calibrated against; pilots still running or in purgatory at the horizon are not counted.
+The same rate is given by use-case class (classic ML, custom GenAI, assistants) and, for custom
+use cases, by sourcing (bought or built).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from aiscale_sim.states import PURGATORY_REASONS, Adoption, Role, Stage
+from aiscale_sim.states import PURGATORY_REASONS, Adoption, Role, Stage, UseCaseKind
 
 if TYPE_CHECKING:
     from aiscale_sim.model import EnterpriseModel
@@ -270,8 +272,13 @@ def adopter_categories(model: EnterpriseModel) -> dict[str, float]:
 
 
 #: Outcomes that are None because something did not happen, or could not yet be observed,
-#: within the horizon (not because they are undefined).
-NOT_REACHED_OUTCOMES = ("time_to_50pct_adoption_weeks", "payback_week", "production_survival_3y")
+#: within the horizon (not because they are undefined): a class or sourcing of use case with no
+#: concluded pilot has no rate (flattened names, as the runner stores them).
+NOT_REACHED_OUTCOMES = (
+    "time_to_50pct_adoption_weeks", "payback_week", "production_survival_3y",
+    *(f"pilot_to_production_by_class.{k.label}" for k in UseCaseKind),
+    "pilot_to_production_by_sourcing.bought", "pilot_to_production_by_sourcing.built",
+)
 
 
 def time_to_share(series: pd.Series, weeks: pd.Series, share: float) -> int | None:
@@ -282,6 +289,51 @@ def time_to_share(series: pd.Series, weeks: pd.Series, share: float) -> int | No
 
 def _clean(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+
+
+def pilot_funnel(model: EnterpriseModel, group) -> dict[str, list[int]]:
+    """Pilots launched, reached production and abandoned, by ``group(use_case)``.
+
+    Args:
+        model: A model, usually at the end of a run.
+        group: Function of a use case giving its group's name, or None to leave it out.
+
+    Returns:
+        ``{name: [launched, reached, abandoned]}`` over every use case that became a pilot
+        (copies included, as in ``pilots_launched``).
+    """
+    out: dict[str, list[int]] = {}
+    for uc in model.use_cases:
+        if uc.pilot_week is None:
+            continue
+        name = group(uc)
+        if name is None:
+            continue
+        row = out.setdefault(name, [0, 0, 0])
+        row[0] += 1
+        if uc.production_week is not None:
+            row[1] += 1
+        elif uc.stage == Stage.ABANDONED:
+            row[2] += 1
+    return out
+
+
+def _rate(row: list[int] | None) -> float | None:
+    """Reached / (reached + abandoned) of a funnel row, None if none concluded."""
+    if not row or not row[1] + row[2]:
+        return None
+    return row[1] / (row[1] + row[2])
+
+
+def _kind(uc) -> str:
+    return uc.kind.label
+
+
+def _sourcing(uc) -> str | None:
+    """Bought or built, for custom use cases (assistants are always bought: left out)."""
+    if uc.kind == UseCaseKind.ASSISTANT:
+        return None
+    return "bought" if uc.bought else "built"
 
 
 def summary_outcomes(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict:
@@ -305,11 +357,19 @@ def summary_outcomes(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict:
                and model.time - uc.production_week >= 156]
     waits = model.pilot_waits
     coe_waits = [w for w, coe in waits if coe]
+    by_class = pilot_funnel(model, _kind)
+    by_sourcing = pilot_funnel(model, _sourcing)
+    kinds = [k.label for k in UseCaseKind]
     return {
         "pilots_launched": c["pilots_launched"],
         "pilots_reached_production": reached,
         "pilots_abandoned": c["pilots_abandoned"],
         "pilot_to_production_rate": _clean(reached / concluded if concluded else float("nan")),
+        "pilot_to_production_by_class": {k: _rate(by_class.get(k)) for k in kinds},
+        "pilots_launched_by_class": {k: by_class.get(k, [0])[0] for k in kinds},
+        "pilots_reached_production_by_class": {k: by_class.get(k, [0, 0])[1] for k in kinds},
+        "pilot_to_production_by_sourcing": {k: _rate(by_sourcing.get(k))
+                                            for k in ("bought", "built")},
         "pilots_active": pilots_active(model),
         "pilots_in_purgatory": pilots_in_purgatory(model),
         "purgatory_by_reason": purgatory_now,
@@ -348,6 +408,8 @@ def summary_outcomes(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict:
         "ai_headcount": ai_headcount(model),
         "ai_staff_left": c["ai_staff_left"],
         "ai_staff_hired": c["ai_staff_hired"],
+        "hallucination_incidents": c["hallucinations"],
+        "vendor_model_changes": c["vendor_model_changes"],
         "cumulative_value": value,
         "cumulative_cost": cost,
         "roi": _clean(roi),

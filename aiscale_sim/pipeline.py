@@ -17,30 +17,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from aiscale_sim import portfolio
 from aiscale_sim.agents import AITeam, UseCase
 from aiscale_sim.states import Stage
 
 if TYPE_CHECKING:
     from aiscale_sim.model import EnterpriseModel
 
-#: Risk classes of new ideas at the default ``high_risk_share`` (0.15): low, medium, high with
-#: probabilities 0.5, 0.35, 0.15 (cumulative, for one uniform draw per idea).
-RISK_CUMULATIVE = np.array([0.5, 0.85])
-
 #: Expected cost of one incident by risk class (low, medium, high), $M: remediation plus, for
 #: riskier classes, expected fines and redress. An assumption scaled well below the average
 #: cost of a data breach (IBM 2024: $4.88M) and the EU AI Act's ceiling for breaches of
 #: high-risk obligations (EUR 15M or 3% of turnover); see docs/ODD.md, section 7.5.
 INCIDENT_COST = (0.1, 0.5, 2.0)
-
-
-def risk_cumulative(high_risk_share: float) -> np.ndarray:
-    """Cumulative probabilities of the low and medium risk classes for ``high_risk_share``.
-
-    Low and medium ideas keep their 0.5 : 0.35 proportion; the high class takes the rest.
-    """
-    low = 0.5 / 0.85 * (1.0 - high_risk_share)
-    return np.array([low, 1.0 - high_risk_share])
 
 
 @dataclass(frozen=True)
@@ -158,8 +146,9 @@ def vanity_share(pilot_count_incentive: float) -> float:
 
 
 def draw_ideas(rates: np.ndarray, rng: np.random.Generator, value_scale: float,
-               weeks: int, risk_cum: np.ndarray = RISK_CUMULATIVE,
-               vanity: float = 0.0, vanity_value: float = 1.0) -> list[list[tuple]]:
+               weeks: int, mix: portfolio.IdeaMix | None = None,
+               mix_rng: np.random.Generator | None = None, vanity: float = 0.0,
+               vanity_value: float = 1.0) -> list[list[tuple]]:
     """Draw ``weeks`` weeks of idea arrivals at once.
 
     Args:
@@ -167,30 +156,37 @@ def draw_ideas(rates: np.ndarray, rng: np.random.Generator, value_scale: float,
         rng: The ``ideas`` stream.
         value_scale: Median yearly value of a real business idea, $M.
         weeks: Weeks to draw.
-        risk_cum: Cumulative probabilities of the low and medium risk classes.
+        mix: Class and sourcing shares, seats and class table (None: every idea a classic
+            build).
+        mix_rng: The ``portfolio`` stream, for each idea's class and sourcing.
         vanity: Share of ideas that are vanity ideas (:func:`vanity_share`).
         vanity_value: Value potential of a vanity idea relative to a real one.
 
     Returns, for each week, one tuple ``(unit, value_potential, difficulty, data_needs, risk,
-    infra_need, commit_need, vanity)`` per new idea, in unit order. The draws: the number of
-    ideas of every unit in every week (Poisson), then each attribute for all of them together.
+    infra_need, commit_need, kind, bought, vanity)`` per new idea, in unit order. The draws:
+    the number of ideas of every unit in every week (Poisson), then each attribute for all of
+    them together, the last a uniform that marks a vanity idea with probability ``vanity``
+    (:func:`vanity_share`; its value is ``vanity_value`` times its draw); then, from
+    ``mix_rng``, each idea's class and sourcing (:func:`portfolio.draw_kinds`), which decide
+    where its draws land (:func:`portfolio.shape_ideas`). Without a ``mix`` every idea is a
+    classic build.
     """
     n_units = len(rates)
     counts = rng.poisson(rates, size=(weeks, n_units))
     k = int(counts.sum())
     units = np.repeat(np.tile(np.arange(n_units), weeks), counts.ravel())
-    value = value_scale * rng.lognormal(0.0, 1.0, k)
-    difficulty = rng.beta(2.0, 2.0, k)
-    data_needs = rng.beta(3.0, 2.0, k)
-    risk = np.searchsorted(risk_cum, rng.random(k), side="right")
-    infra = rng.uniform(0.05, 0.75, k)
-    commit = rng.uniform(0.1, 0.55, k)
+    draws = [rng.lognormal(0.0, 1.0, k), rng.beta(2.0, 2.0, k), rng.beta(3.0, 2.0, k),
+             rng.random(k), rng.random(k), rng.random(k)]
     is_vanity = rng.random(k) < vanity
-    value = np.where(is_vanity, value * vanity_value, value)
-    rows = list(zip(
-        units.tolist(), value.tolist(), difficulty.tolist(), data_needs.tolist(),
-        risk.tolist(), infra.tolist(), commit.tolist(), is_vanity.tolist(),
-        strict=True))
+    if mix is None:
+        kind, bought = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=bool)
+    else:
+        kind, bought = portfolio.draw_kinds(mix, mix_rng, k)
+    attributes = portfolio.shape_ideas(kind, bought, units, draws[0], value_scale, *draws[1:],
+                                       mix=mix)
+    attributes[0] = np.where(is_vanity, attributes[0] * vanity_value, attributes[0])
+    rows = list(zip(units.tolist(), *(a.tolist() for a in attributes), kind.tolist(),
+                    bought.tolist(), is_vanity.tolist(), strict=True))
     ends = np.cumsum(counts.sum(axis=1)).tolist()
     return [rows[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
@@ -204,19 +200,25 @@ def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
     """
     lv, pp = model.levers, model.pipeline_params
     rates = idea_rates(model)
+    lv, pp = model.levers, model.pipeline_params
+    mix = portfolio.idea_mix(model)
     # The block is redrawn when anything that shapes arrivals changes.
-    key = np.concatenate([rates, [lv["high_risk_share"], lv["pilot_count_incentive"]]])
+    key = np.concatenate([rates, [lv["pilot_count_incentive"]]])
     queue = model.idea_queue
-    if not queue or not np.array_equal(key, model.idea_queue_rates):
+    if not queue or not np.array_equal(key, model.idea_queue_rates) or (
+            mix != model.idea_queue_mix):
         queue.clear()
         queue.extend(draw_ideas(rates, model.streams["ideas"], pp.value_scale, IDEA_BLOCK_WEEKS,
-                                risk_cumulative(lv["high_risk_share"]),
+                                mix, model.streams["portfolio"],
                                 vanity_share(lv["pilot_count_incentive"]), pp.vanity_value))
         model.idea_queue_rates = key
+        model.idea_queue_mix = mix
     new = []
-    for unit, value, difficulty, data_needs, risk, infra, commit, vanity in queue.popleft():
+    for (unit, value, difficulty, data_needs, risk, infra, commit, kind, bought,
+         vanity) in queue.popleft():
         uc = UseCase(model, unit=unit, value_potential=value, difficulty=difficulty,
-                     data_needs=data_needs, risk=risk, infra_need=infra, commit_need=commit)
+                     data_needs=data_needs, risk=risk, infra_need=infra, commit_need=commit,
+                     kind=kind, bought=bought)
         uc.vanity = vanity
         model.units[unit].portfolio.append(uc)
         new.append(uc)
@@ -422,6 +424,7 @@ def pilot_effort(model: EnterpriseModel, uc: UseCase, team: AITeam) -> tuple[flo
     dr = model.units[uc.unit].data_readiness
     modelling = pp.model_effort * (0.5 + uc.difficulty)
     data = pp.data_effort * uc.data_needs * (1.15 - dr)
+    modelling, data = portfolio.sourced_effort(model, uc, modelling, data)
     reuse = 1.0 - 0.5 * model.platform_maturity * (0.5 + 0.5 * team_standards(model, team))
     dup = duplication(model, team)
     if uc.origin is not None:  # a copy reuses the original's pipeline and model
@@ -675,6 +678,7 @@ def technical_success_probability(model: EnterpriseModel, uc: UseCase) -> float:
     p = 0.92 - 0.45 * uc.difficulty + 0.15 * (dk - 0.5) + 0.15 * (dr - 0.3)
     if uc.origin is not None:
         p += 0.15
+    p += portfolio.proven_bonus(model, uc)
     return float(np.clip(p, 0.05, 0.98))
 
 
@@ -781,12 +785,14 @@ def production_life(model: EnterpriseModel) -> None:
     now = int(model.time)
     p_deepen = pp.deepen_rate * (0.3 + model.platform_maturity)
     draws = rng.random((len(live), 7)).tolist()
-    for uc, (u_shock, u_size, u_detect, u_incident, u_retire, u_copy, u_deepen) in zip(
-            live, draws, strict=True):
-        # Gradual drift plus sudden shocks.
-        uc.quality -= pp.drift * (1.0 + 0.5 * uc.risk)
-        if u_shock < pp.shock_rate:
+    hazards = portfolio.weekly_hazards(model, live)  # of each use case's class
+    for uc, (u_shock, u_size, u_detect, u_incident, u_retire, u_copy, u_deepen), (
+            drift, vendor_loss, hallucinated) in zip(live, draws, hazards, strict=True):
+        # Gradual drift plus sudden shocks (data or business shifts, vendor model changes).
+        uc.quality -= pp.drift * (1.0 + 0.5 * uc.risk) * drift
+        if u_shock < pp.shock_rate * drift:
             uc.quality -= 0.1 + 0.2 * u_size
+        uc.quality -= vendor_loss
         uc.quality = max(0.0, uc.quality)
         degraded = uc.quality < uc.quality0 - 0.1
         if degraded and not uc.drift_detected:
@@ -794,6 +800,8 @@ def production_life(model: EnterpriseModel) -> None:
                 uc.drift_detected = True  # retraining is paid for from capacity next week
             elif uc.quality < 0.55 and u_incident < p_incident:
                 incident(model, uc)
+        if hallucinated:
+            incident(model, uc)
         # Retirement: business change, neglect, or repeated incidents.
         hazard = base_hazard + 0.01 * (1.0 - uc.maintained)
         if uc.incidents >= 3 or u_retire < hazard:
@@ -823,10 +831,10 @@ def copy_use_case(model: EnterpriseModel, uc: UseCase) -> UseCase | None:
     if not free:
         return None
     target = int(model.streams["production"].choice(free))
-    copy = UseCase(model, unit=target, value_potential=uc.value_potential,
+    copy = UseCase(model, unit=target, value_potential=portfolio.copy_value(model, uc, target),
                    difficulty=uc.difficulty * 0.7, data_needs=uc.data_needs, risk=uc.risk,
                    infra_need=uc.infra_need * 0.8, commit_need=uc.commit_need * 0.8,
-                   origin=uc)
+                   origin=uc, kind=uc.kind, bought=uc.bought)
     uc.copies.append(copy)
     model.units[target].portfolio.append(copy)
     start_pilot(model, copy)
@@ -913,14 +921,19 @@ def weekly_value(model: EnterpriseModel) -> float:
     """Value realised this week, $M: only live use cases, scaled by quality, fit and adoption."""
     total = 0.0
     adoption = model.unit_adoption
+    floor = portfolio.value_without_users(model)  # by class
     for uc in model.live_use_cases():
+        v = floor[uc.kind]
         total += (uc.value_potential / 52.0 * uc.quality * uc.fit
-                  * (0.25 + 0.75 * adoption[uc.unit]))
+                  * (v + (1.0 - v) * adoption[uc.unit]))
     return total
 
 
 def weekly_cost(model: EnterpriseModel) -> float:
-    """Cost incurred this week, $M: staff, spend levers, compute, and this week's incidents."""
+    """Cost incurred this week, $M: staff, spend levers, compute, and this week's incidents.
+
+    Vendor licences and switching costs are added by :func:`portfolio.licence_cost`.
+    """
     pp, lv = model.pipeline_params, model.levers
     n = lv["employees"]
     yearly = (
@@ -933,5 +946,5 @@ def weekly_cost(model: EnterpriseModel) -> float:
     )
     running = (pp.pilot_cost * model.count_stage(Stage.PILOT)
                + pp.run_cost * len(model.live_use_cases()))
-    return yearly / 52.0 + running + model.incident_cost_week
+    return yearly / 52.0 + running + model.incident_cost_week + portfolio.licence_cost(model)
 

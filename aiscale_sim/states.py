@@ -47,6 +47,19 @@ class Stage(IntEnum):
         return self in (Stage.PRODUCTION, Stage.SCALED)
 
 
+class UseCaseKind(IntEnum):
+    """The class of an AI use case (section 7.10 of the ODD; parameters in ``portfolio``)."""
+
+    CLASSIC = 0  #: classic predictive ML (scoring, forecasting, classification)
+    GENAI = 1  #: a custom generative-AI or agentic application built for the business
+    ASSISTANT = 2  #: an off-the-shelf GenAI assistant rolled out to a unit's employees
+
+    @property
+    def label(self) -> str:
+        """The name used in outputs (``classic``, ``genai``, ``assistant``)."""
+        return self.name.lower()
+
+
 class Gate(IntEnum):
     """The tests of the production gate, in the order they are applied.
 

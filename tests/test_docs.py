@@ -121,6 +121,7 @@ def test_calibration_script_runs_small():
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("pilot_to_production_rate")]
+    lines = [ln for ln in proc.stdout.splitlines()
+             if ln.startswith("pilot_to_production_by_class.classic")]
     assert lines, proc.stdout
     assert "mean=" in lines[0]
