@@ -78,6 +78,8 @@ class EmployeeParams:
         lapse: Weekly probability a fully unready adopter lapses.
         retry: Relative hazard of a lapsed employee trying again.
         rollout: Weekly hazard of trying a tool rolled out in one's own unit (full rollout).
+        tools_scale: Live tools in a unit (production use cases and assistants) at which its
+            rollout is 63% complete.
         temperature: Width of the logistic readiness curve.
     """
 
@@ -96,6 +98,7 @@ class EmployeeParams:
     lapse: float = 0.01
     retry: float = 0.2
     rollout: float = 0.05
+    tools_scale: float = 4.5
     temperature: float = 0.08
     # UTAUT weights
     w_performance: float = 0.30

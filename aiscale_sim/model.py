@@ -361,7 +361,12 @@ class EnterpriseModel(mesa.Model):
     # --- the step ---------------------------------------------------------------------------
 
     def unit_inputs(self) -> UnitInputs:
-        """What each unit offers its employees this week, from its live use cases."""
+        """What each unit offers its employees this week, from its live use cases.
+
+        Employees adopt the tools actually live in their unit: production use cases and
+        rolled-out assistants (0.2 gave every unit a floor of "generic assistants" even with
+        nothing live; assistants are now use cases of their own, section 7.10).
+        """
         n_units = len(self.units)
         quality = [0.0] * n_units
         count = [0] * n_units
@@ -370,10 +375,10 @@ class EnterpriseModel(mesa.Model):
             count[uc.unit] += 1
         live_q = np.array(quality)
         live_n = np.array(count, dtype=float)
-        rollout = 1.0 - np.exp(-live_n / 2.0)
+        rollout = 1.0 - np.exp(-live_n / self.employee_params.tools_scale)
         return UnitInputs(
             value_signal=1.0 - np.exp(-live_q / 2.0),
-            tools=0.25 + 0.75 * rollout,
+            tools=rollout,
             automation=1.0 - np.exp(-live_n / 4.0),
             incident=np.minimum(self.unit_incident, 0.6),
             rollout=rollout,

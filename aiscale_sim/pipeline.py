@@ -54,8 +54,8 @@ class PipelineParams:
         extension_modelling: Modelling effort of an extension relative to a new pilot's.
         extension_data: Data effort of an extension relative to a new pilot's.
         data_rate: Weekly growth of data readiness at saturated investment.
-        platform_team_size: CoE headcount at which its platform and standards reach every
-            embedded team.
+        platform_fte_per_unit: CoE FTE per business unit at which its platform and standards
+            reach every embedded team.
         platform_rate: Weekly growth of platform maturity at saturated investment.
         integration_rate: Weekly relative fall of legacy burden at saturated integration
             investment.
@@ -88,14 +88,14 @@ class PipelineParams:
     shock_rate: float = 0.01
     incident_rate: float = 0.1
     retire_rate: float = 0.007
-    copy_rate: float = 0.002
+    copy_rate: float = 0.0015
     deepen_rate: float = 0.002
     max_extensions: int = 3
     extension_value: float = 0.4
     extension_modelling: float = 0.6
     extension_data: float = 0.3
     data_rate: float = 0.01
-    platform_team_size: float = 6.0
+    platform_fte_per_unit: float = 1.0
     platform_rate: float = 0.012
     integration_rate: float = 0.01
     coe_intake_weeks: float = 13.0
@@ -109,7 +109,7 @@ class PipelineParams:
     risk_aversion: float = 0.2
     incident_sponsor_hit: float = 0.05
     sponsor_recovery: float = 0.02
-    value_scale: float = 1.3
+    value_scale: float = 2.0
     salary: float = 0.18
     training_cost: float = 80.0
     pilot_cost: float = 0.003
@@ -382,16 +382,16 @@ def hub_strength(model: EnterpriseModel) -> float:
     In the hybrid ("hub and spoke") model "a central AI platform team provides
     infrastructure and standards", and the embedded teams "build on that foundation" (the
     source text, "Centers of Excellence vs. Federated Models"). A platform team needs a
-    minimum size to do that for everyone: the reach is the CoE's size over
-    ``platform_team_size``, capped at 1. With no embedded teams the CoE is the whole
-    organisation's AI team, and with no CoE there is no hub.
+    minimum size to do that for every unit it serves: the reach is the CoE's size over
+    ``platform_fte_per_unit`` FTE for each business unit, capped at 1. With no embedded teams
+    the CoE is the whole organisation's AI team, and with no CoE there is no hub.
     """
     coe = model.coe
     if coe is None:
         return 0.0
     if not model.has_embedded_teams:
         return 1.0
-    return min(1.0, coe.size / model.pipeline_params.platform_team_size)
+    return min(1.0, coe.size / (model.pipeline_params.platform_fte_per_unit * len(model.units)))
 
 
 def team_standards(model: EnterpriseModel, team: AITeam) -> float:
@@ -862,7 +862,7 @@ def deepen_use_case(model: EnterpriseModel, uc: UseCase) -> UseCase:
     ext = UseCase(model, unit=uc.unit, value_potential=uc.value_potential * pp.extension_value,
                   difficulty=uc.difficulty * 0.7, data_needs=uc.data_needs, risk=uc.risk,
                   infra_need=uc.infra_need * 0.8, commit_need=uc.commit_need * 0.8,
-                  deepens=uc)
+                  deepens=uc, kind=uc.kind, bought=uc.bought)
     uc.extensions.append(ext)
     model.units[uc.unit].portfolio.append(ext)
     team = uc.team if uc.team in model.teams else None

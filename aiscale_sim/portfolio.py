@@ -82,8 +82,8 @@ class UseCaseClass:
 #: production (section 8). A model runs without users looking at it (scoring, routing), so a
 #: quarter of its value needs no adopters.
 CLASSIC = UseCaseClass(
-    difficulty=(0.0, 1.0), data_needs=(0.0, 1.0), risk=(0.5, 0.85), infra_need=(0.05, 0.75),
-    commit_need=(0.1, 0.55), drift=1.0, vendor_change_rate=0.0, hallucination_rate=0.0,
+    difficulty=(0.0, 1.0), data_needs=(0.0, 1.0), risk=(0.5, 0.85), infra_need=(0.1, 0.85),
+    commit_need=(0.15, 0.65), drift=1.0, vendor_change_rate=0.0, hallucination_rate=0.0,
     value_without_users=0.25)
 
 #: Custom GenAI or agentic applications. Harder to make reliable (non-deterministic output,
@@ -97,8 +97,8 @@ CLASSIC = UseCaseClass(
 #: saw large changes between snapshots three months apart; assumed rate); a hallucination
 #: reaches users about once in two years at zero rigour (assumed).
 GENAI = UseCaseClass(
-    difficulty=(0.2, 1.0), data_needs=(0.0, 0.8), risk=(0.3, 0.7), infra_need=(0.25, 0.95),
-    commit_need=(0.3, 0.75), drift=1.0, vendor_change_rate=0.03, hallucination_rate=0.01,
+    difficulty=(0.2, 1.0), data_needs=(0.0, 0.8), risk=(0.3, 0.7), infra_need=(0.3, 1.05),
+    commit_need=(0.35, 0.85), drift=1.0, vendor_change_rate=0.03, hallucination_rate=0.01,
     value_without_users=0.25)
 
 #: Off-the-shelf assistants (chat, office and coding assistants) rolled out to a unit. Easy to
