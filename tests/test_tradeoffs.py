@@ -180,7 +180,7 @@ def test_vanity_incentives_bring_in_low_value_ideas():
     rng = np.random.default_rng(3)
     rows = [r for week in draw_ideas(np.full(4, 2.0), rng, 1.3, 52, vanity=0.5,
                                      vanity_value=0.3) for r in week]
-    vanity = np.array([r[7] for r in rows])
+    vanity = np.array([r[9] for r in rows])
     value = np.array([r[1] for r in rows])
     assert 0.4 < vanity.mean() < 0.6
     assert np.median(value[vanity]) < 0.5 * np.median(value[~vanity])
