@@ -125,6 +125,9 @@ def format_summary(result) -> str:
         f"  in purgatory now         {o['pilots_in_purgatory']}",
         f"  median time to production "
         f"{'n/a' if ttp is None else f'{ttp:.0f} weeks ({ttp / 4.35:.1f} months)'}",
+        f"  median wait for a team   {_weeks(o['median_pilot_wait_weeks'])}"
+        f"   (in the CoE's queue {_weeks(o['coe_median_wait_weeks'])})",
+        f"  vanity pilots            {o['vanity_pilots']}",
         "",
         "Why pilots stalled           entered purgatory   abandoned   stuck now",
     ]
@@ -147,8 +150,14 @@ def format_summary(result) -> str:
         "Use cases",
         f"  in production            {o['use_cases_in_production']}"
         f"   (scaled to other units: {o['use_cases_scaled']}, retired: {o['use_cases_retired']})",
+        f"  deepened in their unit   {o['use_cases_deepened']}",
         f"  incidents                {o['incidents']}"
-        f"   (hallucinations {o['hallucination_incidents']})",
+        f"   (hallucinations {o['hallucination_incidents']}; cost "
+        f"{_fmt_money(o['incident_cost'])})",
+        "",
+        "AI staff",
+        f"  in post at the end       {o['ai_headcount']}"
+        f"   (left {o['ai_staff_left']}, hired {o['ai_staff_hired']})",
         "",
         "Employees",
         f"  using AI regularly       {o['adoption_share']:.0%}"
@@ -162,6 +171,10 @@ def format_summary(result) -> str:
         f"   (payback {payback})",
     ]
     return "\n".join(lines)
+
+
+def _weeks(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.0f} weeks"
 
 
 def _pct(x: float | None) -> str:

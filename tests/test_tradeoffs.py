@@ -328,3 +328,23 @@ def test_mature_platforms_deepen_more_use_cases():
     lo = mean_outcomes({"platform_investment": 0.0}, seeds, ["use_cases_deepened"])
     hi = mean_outcomes({"platform_investment": 15.0}, seeds, ["use_cases_deepened"])
     assert hi["use_cases_deepened"] > lo["use_cases_deepened"]
+
+
+# --- the operating-model patterns (experiments/operating_model_regimes.py maps them) ---------
+
+
+@pytest.mark.slow
+def test_coe_queue_makes_it_slower_than_a_hybrid_at_high_demand_only():
+    """coe_bottleneck: the CoE's time to production exceeds a hybrid's as demand grows.
+
+    At low demand the CoE's pooling makes it the faster one (its queue is short).
+    """
+    base = {"employees": 10000, "business_units": 8}
+    key = ["median_time_to_production_weeks"]
+
+    def ttp(rate, c):
+        levers = {**base, "pilot_launch_rate": rate, "centralisation": c}
+        return mean_outcomes(levers, range(6), key, steps=156)[key[0]]
+
+    assert ttp(20.0, 1.0) > ttp(20.0, 0.5) + 2.0
+    assert ttp(3.0, 1.0) < ttp(3.0, 0.5)
