@@ -249,6 +249,7 @@ class EnterpriseModel(mesa.Model):
         self.incident_cost_total = 0.0  # $M, all incidents so far
         self.unit_incident = np.zeros(n_units)
         self.talent = setup_talent(self)  # AI staff counters, open positions by team
+        self._business_weight = self.is_business.astype(float)
         # Business employees per unit (fixed): AI staff embedded in a unit are not its users.
         self._unit_size = np.maximum(np.bincount(self.emp["unit"][self.is_business],
                                                  minlength=n_units), 1).astype(float)
@@ -352,8 +353,8 @@ class EnterpriseModel(mesa.Model):
         # Adoption and readiness of each unit's business employees: the users of its AI.
         n_units = len(self.units)
         unit = self.emp["unit"]
-        business = self.is_business
-        adopted = (self.emp["stage"] == int(Adoption.ADOPTED)) & business
+        business = self._business_weight
+        adopted = (self.emp["stage"] == int(Adoption.ADOPTED)) * business
         self.unit_adoption = np.bincount(unit, weights=adopted, minlength=n_units) / self._unit_size
         self.unit_readiness = np.bincount(unit, weights=self.emp["readiness"] * business,
                                           minlength=n_units) / self._unit_size

@@ -571,9 +571,12 @@ def spend_capacity(model: EnterpriseModel) -> None:
             team.spent_on_pilots = 0.0
             team.pilot_capacity = 0.0
             continue
-        total = sum(uc.effort_required for uc in own)
-        modelling = total - sum(uc.data_effort for uc in own)
-        free = pilot_capacity(science, engineering, modelling / total if total else 0.5, pp)
+        total = data_total = 0.0
+        for uc in own:
+            total += uc.effort_required
+            data_total += uc.data_effort
+        free = pilot_capacity(science, engineering,
+                              (total - data_total) / total if total else 0.5, pp)
         team.pilot_capacity = free
         if team.is_coe:
             # One queue: full pace for the first pilots, the remainder for the next one,
