@@ -121,7 +121,7 @@ class UnitInputs:
 
     Args:
         value_signal: Perceived usefulness of AI in the unit, 0-1 (from live use cases).
-        tools: Facilitating conditions, 0-1 (tools in production plus generic assistants).
+        tools: Facilitating conditions, 0-1 (tools live in the unit, assistants included).
         automation: Automation pressure, 0-1 (drives job anxiety).
         incident: Trust lost this week through incidents in the unit, 0-1.
         rollout: How far AI tools are rolled out in the unit's workflows, 0-1.
