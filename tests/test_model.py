@@ -4,6 +4,7 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
+from builders import SMALL, live_use_case, new_use_case, small_model
 
 from aiscale_sim import EnterpriseModel, simulate
 from aiscale_sim.agents import AITeam, BusinessUnit, Employee, UseCase
@@ -38,29 +39,9 @@ from aiscale_sim.pipeline import (
 )
 from aiscale_sim.states import Adoption, Role, Stage
 
-SMALL = {"employees": 400, "business_units": 4}
-
 
 def model(**levers):
-    return EnterpriseModel({**SMALL, **levers}, rng=7)
-
-
-def new_use_case(m, unit=0, **kw):
-    args = dict(value_potential=1.0, difficulty=0.5, data_needs=0.5, risk=1, infra_need=0.3,
-                commit_need=0.3)
-    args.update(kw)
-    uc = UseCase(m, unit=unit, **args)
-    m.units[unit].portfolio.append(uc)
-    return uc
-
-
-def live_use_case(m, team=None, **kw):
-    uc = new_use_case(m, **kw)
-    start_pilot(m, uc)
-    if team is not None:
-        uc.team = team
-    go_live(m, uc)
-    return uc
+    return small_model(**levers)
 
 
 class MeanField:

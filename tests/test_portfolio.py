@@ -3,15 +3,14 @@ effect, and the class rates against the stylized facts over a fixed set of seeds
 
 import numpy as np
 import pytest
+from builders import SMALL, live_use_case, new_use_case, small_model
 
-from aiscale_sim import EnterpriseModel, simulate
 from aiscale_sim import portfolio as pf
-from aiscale_sim.agents import UseCase
+from aiscale_sim import simulate
 from aiscale_sim.outputs import pilot_funnel
 from aiscale_sim.pipeline import (
     copy_use_case,
     draw_ideas,
-    go_live,
     idea_rates,
     pilot_effort,
     production_life,
@@ -23,29 +22,12 @@ from aiscale_sim.pipeline import (
 )
 from aiscale_sim.states import Stage, UseCaseKind
 
-SMALL = {"employees": 400, "business_units": 4}
 CLASSIC, GENAI, ASSISTANT = UseCaseKind.CLASSIC, UseCaseKind.GENAI, UseCaseKind.ASSISTANT
 PARAMS = pf.PortfolioParams()
 
 
 def model(seed=7, **levers):
-    return EnterpriseModel({**SMALL, **levers}, rng=seed)
-
-
-def new_use_case(m, unit=0, **kw):
-    args = dict(value_potential=1.0, difficulty=0.5, data_needs=0.5, risk=1, infra_need=0.3,
-                commit_need=0.3)
-    args.update(kw)
-    uc = UseCase(m, unit=unit, **args)
-    m.units[unit].portfolio.append(uc)
-    return uc
-
-
-def live_use_case(m, **kw):
-    uc = new_use_case(m, **kw)
-    start_pilot(m, uc)
-    go_live(m, uc)
-    return uc
+    return small_model(seed, **levers)
 
 
 def mix(genai=0.3, assistant=0.15, buy=0.3, seats=(100.0, 200.0, 300.0, 400.0)):

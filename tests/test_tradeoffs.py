@@ -4,10 +4,12 @@ Unit-level checks build a small model and call one mechanism; the pattern checks
 simulations over a fixed set of seeds (common random numbers) and compare means.
 """
 
+
 import numpy as np
 import pytest
+from builders import new_use_case, small_model
 
-from aiscale_sim import EnterpriseModel, simulate
+from aiscale_sim import simulate
 from aiscale_sim.outputs import adoption_share, ai_staff_adoption_share
 from aiscale_sim.pipeline import (
     INCIDENT_COST,
@@ -30,22 +32,13 @@ from aiscale_sim.pipeline import (
 )
 from aiscale_sim.states import Stage
 
-SMALL = {"employees": 400, "business_units": 4}
-
 
 def model(**levers):
-    return EnterpriseModel({**SMALL, **levers}, rng=7)
+    return small_model(**levers)
 
 
 def idea(m, unit=0, **kw):
-    from aiscale_sim.agents import UseCase
-
-    args = dict(value_potential=1.0, difficulty=0.5, data_needs=0.5, risk=1, infra_need=0.3,
-                commit_need=0.3)
-    args.update(kw)
-    uc = UseCase(m, unit=unit, **args)
-    m.units[unit].portfolio.append(uc)
-    return uc
+    return new_use_case(m, unit=unit, **kw)
 
 
 def mean_outcomes(levers, seeds, keys, steps=260):
