@@ -981,8 +981,8 @@ def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps
             nonlocal n_failed
             marker = _write_batch(out, results, by_id)
             n_failed += len(marker["failed"])
+            bar.set_postfix(failed=n_failed, refresh=False)  # before update: a log line has it
             bar.update(len(results))
-            bar.set_postfix(failed=n_failed, refresh=False)
 
         try:
             if executor == "serial":
