@@ -57,8 +57,9 @@ def register(subparsers) -> None:
         "confidence intervals, a convergence check, the share of seed noise and indices of the "
         "adoption curve over time.",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EPILOG)
-    p.add_argument("--method", required=True, type=choice_arg("method", METHODS),
-                   metavar=choices_metavar(METHODS), help="the sensitivity method")
+    # The method is checked by the harness (one message for the CLI and the library).
+    p.add_argument("--method", required=True, metavar=choices_metavar(METHODS),
+                   help="the sensitivity method")
     p.add_argument("--levers", default=None,
                    help="comma-separated levers to vary (default: every policy lever)")
     p.add_argument("--analysis", default=None, metavar="FILE",
