@@ -106,6 +106,9 @@ def load_sweep(path: str | Path, overrides: dict[str, Any] | None = None,
             raise unknown_lever_error(name, str(p))
         grid[name] = _values(name, spec, p)
     overrides = dict(overrides or {})
+    for name in overrides:
+        if name not in LEVERS_BY_NAME:
+            raise unknown_lever_error(name, "--set")
     swept = [name for name in overrides if name in grid]
     if swept:
         raise UserInputError(f"--set {swept[0]}: {p} sweeps '{swept[0]}'; fix only levers "
