@@ -13,44 +13,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from aiscale_sim.cli_args import EXIT_USAGE, AiscaleParser, add_set_option, int_arg
 from aiscale_sim.errors import UserInputError
-
-EXIT_USAGE = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse's own errors: exit 2 with our prefix
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"aiscale: error: {message}\n")
-
-
-def int_arg(lo: int, hi: int | None = None):
-    """An argparse type: a whole number from ``lo`` to ``hi`` (no upper bound if None)."""
-
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if v < lo or (hi is not None and v > hi):
-            allowed = f"{lo} to {hi}" if hi is not None else f"at least {lo}"
-            raise argparse.ArgumentTypeError(f"{v} is out of range; allowed {allowed}")
-        return v
-
-    return parse
-
-
-def _set_arg(text: str) -> tuple[str, object]:
-    import tomllib
-
-    name, sep, raw = text.partition("=")
-    if not sep or not name:
-        raise argparse.ArgumentTypeError(f"expected LEVER=VALUE, got {text!r}")
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw  # a bare word, e.g. prioritisation=value_feasibility
-    return name.strip(), value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,10 +22,10 @@ def build_parser() -> argparse.ArgumentParser:
     from aiscale_sim.levers import format_table
     from aiscale_sim.simulate import HORIZON_WEEKS, MAX_STEPS
 
-    p = _Parser(prog="aiscale", description="Simulate how AI spreads, or stalls, inside an "
-                "enterprise: pilots, pilot purgatory, production and employee adoption.")
+    p = AiscaleParser(prog="aiscale", description="Simulate how AI spreads, or stalls, inside "
+                      "an enterprise: pilots, pilot purgatory, production and employee adoption.")
     p.add_argument("--version", action="store_true", help="print the version and exit")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", parser_class=AiscaleParser)
 
     run = sub.add_parser(
         "run", help="run one scenario and write summary.json, timeseries.csv, overview.png",
@@ -76,15 +40,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--steps", type=int_arg(1, MAX_STEPS), default=None,
                      help=f"weeks to simulate (default {HORIZON_WEEKS})")
     run.add_argument("--out", default="out/run", help="output folder (default out/run)")
-    run.add_argument("--set", dest="overrides", action="append", type=_set_arg, default=[],
-                     metavar="LEVER=VALUE", help="override a lever (repeatable)")
+    add_set_option(run)
     run.add_argument("--no-plot", action="store_true", help="skip overview.png")
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
-    lev = sub.add_parser("levers", help="print the lever table")
-    lev.add_argument("--format", default="table", choices=("table", "csv", "json", "markdown"))
+    lev = sub.add_parser(
+        "levers", help="print the lever table",
+        description="Print every lever a scenario or --set can change: its name, kind, "
+        "default, allowed range or choices, unit and meaning.")
+    lev.add_argument("--format", default="table", choices=("table", "csv", "json", "markdown"),
+                     help="table (default), csv, json or markdown")
 
-    sub.add_parser("scenarios", help="list the shipped scenarios and their stories")
+    sub.add_parser(
+        "scenarios", help="list the shipped scenarios and their stories",
+        description="List the scenarios that ship with aiscale-sim, each with the story it "
+        "tells; run one with 'aiscale run NAME'.")
     for module in _command_modules():
         module.register(sub)
     return p

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from aiscale_sim.cli import int_arg
+from aiscale_sim.cli_args import add_set_option, int_arg
 
 EXIT_FAILED_RUNS = 1
 EXECUTORS = ("serial", "processes", "dask")
@@ -35,6 +35,9 @@ def register(subparsers) -> None:
         "experiment folder and one plot per outcome against each swept lever.")
     sw.add_argument("experiment", help="experiment TOML file")
     sw.add_argument("--out", default=None, help="experiment folder (default out/<name>)")
+    add_set_option(sw)
+    sw.add_argument("--seeds", type=int_arg(1), default=None,
+                    help="seeds per grid point (default: the file's 'seeds')")
     _common(sw)
 
     cp = subparsers.add_parser(
@@ -80,6 +83,7 @@ def cmd_sweep(args) -> int:
     from aiscale_sim.sweep import run_sweep
 
     exp, written = run_sweep(args.experiment, args.out, steps=args.steps,
+                             overrides=dict(args.overrides), seeds=args.seeds,
                              executor=_executor(args), workers=args.workers,
                              scheduler=args.scheduler, progress=not args.quiet)
     if not args.quiet:

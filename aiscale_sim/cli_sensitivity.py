@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from aiscale_sim.cli import int_arg
+from aiscale_sim.cli_args import choice_arg, choices_metavar, int_arg
 from aiscale_sim.errors import UserInputError
 
 _EPILOG = """\
@@ -47,6 +47,9 @@ dict of numbers.
 
 def register(subparsers) -> None:
     """Add ``sensitivity`` to the ``aiscale`` parser."""
+    from aiscale_sim.runner import EXECUTORS
+    from aiscale_sim.sensitivity.analysis import METHODS
+
     p = subparsers.add_parser(
         "sensitivity", help="global sensitivity analysis (Morris, Sobol', RBD-FAST, PAWN)",
         description="Which levers drive which outcomes? Samples the levers (or any function's "
@@ -54,8 +57,9 @@ def register(subparsers) -> None:
         "confidence intervals, a convergence check, the share of seed noise and indices of the "
         "adoption curve over time.",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EPILOG)
-    p.add_argument("--method", required=True,
-                   help="morris | sobol | rbd_fast | pawn")
+    # The method is checked by the harness (one message for the CLI and the library).
+    p.add_argument("--method", required=True, metavar=choices_metavar(METHODS),
+                   help="the sensitivity method")
     p.add_argument("--levers", default=None,
                    help="comma-separated levers to vary (default: every policy lever)")
     p.add_argument("--analysis", default=None, metavar="FILE",
@@ -71,7 +75,9 @@ def register(subparsers) -> None:
                    help="fixes the sample, the bootstrap and the run seeds (default 0)")
     p.add_argument("--scenario", default=None, help="base scenario (default baseline)")
     p.add_argument("--employees", type=int_arg(1), default=None, help="organisation size")
-    p.add_argument("--executor", default="processes", help="serial | processes | dask")
+    p.add_argument("--executor", default="processes", type=choice_arg("executor", EXECUTORS),
+                   metavar=choices_metavar(EXECUTORS),
+                   help="where runs execute (default: processes, all cores)")
     p.add_argument("--workers", type=int_arg(1), default=None, help="worker processes")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address")
     p.add_argument("--out", default=None, help="output folder (default out/sensitivity-METHOD)")

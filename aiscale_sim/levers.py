@@ -73,7 +73,8 @@ class Lever:
             )
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise UserInputError(
-                f"lever '{self.name}'{where}: expected a {self.kind} number "
+                f"lever '{self.name}'{where}: expected "
+                f"{'a whole number' if self.kind == 'int' else 'a number'} "
                 f"({self.unit}), got {type(value).__name__} {value!r}"
             )
         if self.kind == "int":

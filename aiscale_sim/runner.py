@@ -39,7 +39,6 @@ import json
 import math
 import os
 import shutil
-import sys
 import time
 import traceback
 import uuid
@@ -57,6 +56,7 @@ from aiscale_sim.errors import UserInputError
 from aiscale_sim.files import write_bytes, write_parquet
 from aiscale_sim.levers import LEVERS, LEVERS_BY_NAME, unknown_lever_error
 from aiscale_sim.outputs import MODEL_REPORTERS, NOT_REACHED_OUTCOMES
+from aiscale_sim.progress import progress_bar
 from aiscale_sim.scenarios import Phase, check_phase_weeks, validate_phases
 from aiscale_sim.simulate import (
     HORIZON_WEEKS,
@@ -876,7 +876,7 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
         workers: Worker processes (default: every core). For ``dask`` with ``scheduler``, the
             cluster's own workers are used and this is ignored.
         scheduler: Address of a running Dask scheduler (``tcp://host:8786``); implies dask.
-        progress: Show a progress bar on a terminal.
+        progress: Show progress: a bar on a terminal, a line every 10% in a log.
         metadata: Extra JSON-able data stored in the manifest (e.g. the experiment file).
         weekly: The weekly metrics to store in ``timeseries.parquet`` (default: all of
             them); a large experiment that needs only a few curves keeps them lighter to
@@ -973,18 +973,16 @@ def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps
                         workers=n_workers)
         _write_json(out / MANIFEST, manifest)
 
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(design), initial=len(done), unit="run", desc="runs",
-                   disable=None if progress else True, file=sys.stderr, dynamic_ncols=True)
+        bar = progress_bar(len(design), initial=len(done), unit="run", desc="runs",
+                           enabled=progress)
         pending: set = set()
         clean = False
         def record(results):
             nonlocal n_failed
             marker = _write_batch(out, results, by_id)
             n_failed += len(marker["failed"])
+            bar.set_postfix(failed=n_failed, refresh=False)  # before update: a log line has it
             bar.update(len(results))
-            bar.set_postfix(failed=n_failed, refresh=False)
 
         try:
             if executor == "serial":

@@ -219,7 +219,8 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
         phases: Levers that change on given weeks, as :class:`~aiscale_sim.scenarios.Phase`
             objects or ``{"week": 53, "levers": {...}}`` dicts, in place of the scenario's own
             phases; None keeps the scenario's (a scenario file's ``[[phases]]``).
-        progress: Show a progress bar when the run takes more than a couple of seconds.
+        progress: Show progress when the run takes more than a couple of seconds (a bar on a
+            terminal, a line every 10% in a log).
 
     Returns:
         A :class:`SimulationResult` with ``.summary`` and ``.timeseries``.
@@ -242,9 +243,9 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
 
     model = EnterpriseModel(sc.levers, rng=seed, phases=sc.phases)
     if progress:
-        from tqdm.auto import tqdm
+        from aiscale_sim.progress import progress_bar
 
-        with tqdm(total=steps, unit="week", delay=2.0, desc=sc.name, leave=False) as bar:
+        with progress_bar(steps, unit="week", delay=2.0, desc=sc.name, leave=False) as bar:
             for _ in range(steps):
                 model.run_for(1)
                 bar.update(1)

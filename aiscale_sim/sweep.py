@@ -73,15 +73,19 @@ def _values(name: str, spec: Any, path: Path) -> list[Any]:
     return [spec]
 
 
-def load_sweep(path: str | Path) -> dict[str, Any]:
+def load_sweep(path: str | Path, overrides: dict[str, Any] | None = None,
+               seeds: int | None = None) -> dict[str, Any]:
     """Read and check an experiment file.
 
     Args:
         path: The TOML file.
+        overrides: Lever values fixed at every grid point on top of the file's ``[set]``
+            (``aiscale sweep --set``); a lever the grid sweeps cannot be fixed.
+        seeds: Seeds per grid point; replaces the file's ``seeds``.
 
     Returns:
         ``name``, ``description``, ``scenario`` (a resolved Scenario with ``[set]`` applied),
-        ``grid``, ``seeds``, ``master_seed``, ``steps`` and ``path``.
+        ``grid``, ``seeds``, ``master_seed``, ``steps``, ``overrides`` and ``path``.
 
     Raises:
         UserInputError: Missing or broken file, unknown key or lever, bad values.
@@ -101,6 +105,19 @@ def load_sweep(path: str | Path) -> dict[str, Any]:
         if name not in LEVERS_BY_NAME:
             raise unknown_lever_error(name, str(p))
         grid[name] = _values(name, spec, p)
+    overrides = dict(overrides or {})
+    for name in overrides:
+        if name not in LEVERS_BY_NAME:
+            raise unknown_lever_error(name, "--set")
+    swept = [name for name in overrides if name in grid]
+    if swept:
+        raise UserInputError(f"--set {swept[0]}: {p} sweeps '{swept[0]}'; fix only levers "
+                             "the grid does not vary")
+    if overrides:
+        base = resolve(base, overrides)
+    if seeds is not None:
+        if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+            raise UserInputError(f"seeds must be a whole number of at least 1, got {seeds!r}")
     steps = data.get("steps")
     if steps is not None:
         steps = _whole(steps, "steps", p, 1)
@@ -109,9 +126,10 @@ def load_sweep(path: str | Path) -> dict[str, Any]:
         "description": str(data.get("description", "")).strip(),
         "scenario": base,
         "grid": grid,
-        "seeds": _whole(data.get("seeds", 4), "seeds", p, 1),
+        "seeds": seeds if seeds is not None else _whole(data.get("seeds", 4), "seeds", p, 1),
         "master_seed": _whole(data.get("master_seed", 0), "master_seed", p, 0),
         "steps": steps,
+        "overrides": overrides,
         "path": str(p.resolve()),
     }
 
@@ -119,7 +137,8 @@ def load_sweep(path: str | Path) -> dict[str, Any]:
 def run_sweep(path: str | Path, out_dir: str | Path | None = None, *, steps: int | None = None,
               executor: str = "processes", workers: int | None = None,
               scheduler: str | None = None, progress: bool = True,
-              plot: bool = True) -> tuple[Experiment, list[Path]]:
+              plot: bool = True, overrides: dict[str, Any] | None = None,
+              seeds: int | None = None) -> tuple[Experiment, list[Path]]:
     """Run (or resume) the sweep an experiment file describes and plot it.
 
     Args:
@@ -131,17 +150,20 @@ def run_sweep(path: str | Path, out_dir: str | Path | None = None, *, steps: int
         scheduler: Dask scheduler address.
         progress: Show a progress bar.
         plot: Write the PNG plots.
+        overrides: Lever values fixed at every grid point (``--set``); checked before anything
+            is written.
+        seeds: Seeds per grid point, instead of the file's ``seeds``.
 
     Returns:
         The experiment and the plot files written.
     """
-    spec = load_sweep(path)
+    spec = load_sweep(path, overrides, seeds)
     design = design_from_grid(spec["scenario"], spec["grid"], spec["seeds"],
                               spec["master_seed"])
     out = Path(out_dir) if out_dir else Path("out") / spec["name"]
     meta = {"command": "sweep", "experiment_file": spec["path"], "name": spec["name"],
             "base_scenario": spec["scenario"].name, "grid": spec["grid"],
-            "seeds": spec["seeds"]}
+            "seeds": spec["seeds"], "set": spec["overrides"]}
     exp = run_experiment(design, out, steps=steps if steps is not None else spec["steps"],
                          executor=executor, workers=workers, scheduler=scheduler,
                          progress=progress, metadata=meta)

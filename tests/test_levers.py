@@ -48,7 +48,7 @@ def test_unknown_lever_suggests_nearest():
 
 
 def test_wrong_type_and_bounds_are_named():
-    with pytest.raises(UserInputError, match="'centralisation'.*expected a float"):
+    with pytest.raises(UserInputError, match="'centralisation'.*expected a number"):
         validate_levers({"centralisation": "high"})
     with pytest.raises(UserInputError, match="allowed 0 to 1"):
         validate_levers({"centralisation": 1.5})

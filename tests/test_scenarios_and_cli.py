@@ -43,7 +43,7 @@ def _write(tmp_path, name, text):
 BAD = {
     "unknown lever": ("[levers]\ntraining_hourz = 3\n", "unknown lever 'training_hourz'.*did you "
                       "mean 'training_hours'"),
-    "wrong type": ("[levers]\ntraining_hours = 'lots'\n", "'training_hours'.*expected a float"),
+    "wrong type": ("[levers]\ntraining_hours = 'lots'\n", "'training_hours'.*expected a number"),
     "out of bounds": ("[levers]\ngovernance_rigour = 2.0\n",
                       "'governance_rigour'.*out of bounds; allowed 0 to 1"),
     "broken toml": ("[levers\ntraining_hours = 3\n", "bad.toml: broken TOML"),

@@ -57,7 +57,12 @@ RBD_MIN = 50
 def check_method(method: str) -> str:
     """Return ``method`` or raise :class:`UserInputError` naming the allowed ones."""
     if method not in METHODS:
-        raise UserInputError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}")
+        import difflib
+
+        near = difflib.get_close_matches(str(method), METHODS, n=1, cutoff=0.6)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise UserInputError(
+            f"unknown method '{method}'; choose one of {', '.join(METHODS)}{hint}")
     return method
 
 
