@@ -16,8 +16,10 @@ from aiscale_sim.files import write_text
 _STYLE = """body{font-family:sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;
 line-height:1.4}h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse;font-size:.9em}td,th{padding:3px 10px;text-align:left;
-border-bottom:1px solid #ddd;vertical-align:top}th{color:#555;font-weight:normal}
-figure{margin:1.5em 0;border-top:1px solid #eee;padding-top:.8em}
+border-bottom:1px solid #ddd;vertical-align:top}th{color:#555;font-weight:normal;
+white-space:nowrap}
+.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1.2em}
+figure{margin:0;border-top:1px solid #eee;padding-top:.8em}
 img{max-width:100%;height:auto}figcaption{font-size:.92em;color:#333;margin-top:.4em}
 figcaption b{color:#000}code{font-size:.9em}"""
 
@@ -59,7 +61,7 @@ def write_index(folder: str | Path, *, title: str, question: str,
 <h2>Question</h2><p>{html.escape(question)}</p>
 <h2>Design</h2><table>{rows}</table>{note_html}
 <h2>Figures ({len(figures)})</h2>
-{"".join(figs) if figs else "<p>No figures were drawn.</p>"}
+{'<div class="figs">' + "".join(figs) + "</div>" if figs else "<p>No figures were drawn.</p>"}
 </body></html>
 """
     return write_text(folder / "index.html", body)

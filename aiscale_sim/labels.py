@@ -48,10 +48,15 @@ OUTCOMES: dict[str, Outcome] = {
 }
 
 
-def outcome_label(name: str) -> str:
-    """Readable label with unit for an outcome column (the name itself if unknown)."""
+def outcome_label(name: str, unit: bool = True) -> str:
+    """Readable label for an outcome column, with its unit unless ``unit`` is false.
+
+    An unknown name is returned as it is.
+    """
     o = OUTCOMES.get(name)
-    return o.label if o else name
+    if o is None:
+        return name
+    return o.label if unit or not o.label.endswith(")") else o.label.rsplit(" (", 1)[0]
 
 
 def outcome_kind(name: str) -> str:

@@ -238,9 +238,11 @@ def heatmap_figure(s, x_lever: str, y_lever: str, col: str):
            .reindex(index=ys, columns=xs).to_numpy(dtype=float))
     fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(xs) + 3.2), max(3.6, 0.6 * len(ys) + 2.2)))
     finite = tab[np.isfinite(tab)]
+    constant = finite.size == 0 or finite.min() == finite.max()
+    lo = finite.min() if finite.size else 0.0
     im = ax.imshow(tab, cmap="viridis", aspect="auto", origin="lower",
-                   vmin=finite.min() if finite.size else 0,
-                   vmax=finite.max() if finite.size else 1)
+                   vmin=lo if not constant else lo - 1, vmax=finite.max() if not constant
+                   else lo + 1)
     ax.set_xticks(range(len(xs)), [_fmt_level(x_lever, v) for v in xs])
     ax.set_yticks(range(len(ys)), [_fmt_level(y_lever, v) for v in ys])
     ax.set_xlabel(lever_label(x_lever, unit=True))
@@ -250,10 +252,17 @@ def heatmap_figure(s, x_lever: str, y_lever: str, col: str):
         ax.text(j, i, format_value(col, v) if np.isfinite(v) else "n/a", ha="center",
                 va="center", fontsize=8, color="white" if np.isfinite(v) and v < mid
                 else "black")
-    cb = fig.colorbar(im, ax=ax)
-    cb.set_label(outcome_label(col))
-    format_axis(cb.ax, col)
-    ax.set_title(f"{outcome_label(col)}: mean across seeds", fontsize=10)
+    notes = []
+    if constant and finite.size:
+        notes.append("the same in every cell")
+    else:
+        cb = fig.colorbar(im, ax=ax)
+        cb.set_label(outcome_label(col))
+        format_axis(cb.ax, col)
+    if finite.size < tab.size:
+        notes.append("n/a: undefined on every seed")
+    ax.set_title(f"{outcome_label(col)}: mean across seeds"
+                 + (f"\n({'; '.join(notes)})" if notes else ""), fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -128,9 +128,11 @@ def heatmap_figure(res: SensitivityResult):
     fig.colorbar(im, ax=ax, label=label)
     ax.set_title(f"{res.method}: which lever drives which outcome")
     if res.skipped:
-        ax.set_xlabel("not analysed: " + "; ".join(
-            f"{outcome_label(o)} ({r.split(';')[0]})" for o, r in res.skipped.items()),
-            fontsize=7, color="#B00020", wrap=True)
+        import textwrap
+
+        note = "not analysed: " + "; ".join(
+            f"{outcome_label(o)} ({r.split(';')[0]})" for o, r in res.skipped.items())
+        ax.set_xlabel("\n".join(textwrap.wrap(note, 110)), fontsize=7, color="#B00020")
     return fig
 
 
@@ -206,13 +208,16 @@ def convergence_figure(res: SensitivityResult):
     """The main index of every parameter as the sample grows, with CIs."""
     plt = _pyplot()
     c = res.convergence[res.convergence["index"] == res.main_index]
-    outputs = list(dict.fromkeys(c["output"]))
+    outputs = list(dict.fromkeys([*c["output"], *res.skipped]))
     rows, cols = _grid(len(outputs))
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.8 * rows),
                              constrained_layout=True, squeeze=False)
     names = list(dict.fromkeys(c["parameter"]))
     styles = dict(zip(names, palette(len(names)), strict=True))
     for ax, out in zip(axes.flat, outputs, strict=False):
+        if out in res.skipped:
+            _skipped_panel(ax, out, res.skipped[out])
+            continue
         for name, d in c[c["output"] == out].groupby("parameter", sort=False):
             colour, ls = styles[name]
             ax.plot(d["n"], d["value"], marker="o", ms=3, ls=ls, label=lever_label(name),
@@ -227,8 +232,9 @@ def convergence_figure(res: SensitivityResult):
         xlabel = "trajectories" if res.method == "morris" else "base sample N"
         ax.set(title=outcome_label(out), xlabel=xlabel, ylabel=res.main_index)
     _hide_spare(axes, len(outputs))
-    if outputs:
-        handles, labels = axes.flat[0].get_legend_handles_labels()
+    drawn = [ax for ax in axes.flat if ax.get_legend_handles_labels()[0]]
+    if drawn:
+        handles, labels = drawn[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside right upper", frameon=False, fontsize=7)
     fig.suptitle("Convergence: indices on growing sub-samples")
     return fig
@@ -290,9 +296,9 @@ def write_sensitivity_index(res: SensitivityResult, folder: str | Path,
     outputs = _outputs(res)
     factors = res.problem.factor_names
     st = res.settings
-    question = (f"Which of {len(factors)} levers drive "
-                f"{', '.join(in_sentence(outcome_label(o)) for o in outputs) or 'the outcomes'}, "
-                f"and how much of each outcome's variance do they explain ({res.method})?")
+    what = ", ".join(in_sentence(outcome_label(o, unit=False)) for o in outputs)
+    question = (f"Which of {len(factors)} levers drive {what or 'the outcomes'}, and how much "
+                f"of each outcome's variance do they explain ({res.method})?")
     design = [
         ("method", f"{res.method} (main index {res.main_index})"),
         ("levers varied", "; ".join(lever_label(p, unit=True) for p in factors)),
