@@ -104,8 +104,13 @@ def format_axis(ax, name: str, axis: str = "y") -> None:
     class _Money(Formatter):
         """``$1.5M``, with as many decimals as the tick spacing needs."""
 
+        ticks: tuple[float, ...] = ()
+
+        def set_locs(self, locs):
+            self.ticks = tuple(locs)
+
         def __call__(self, x, pos=None):
-            locs = [v for v in self.locs if v is not None]
+            locs = self.ticks
             step = abs(locs[1] - locs[0]) if len(locs) > 1 else abs(x)
             decimals = min(4, max(0, -math.floor(math.log10(step)))) if step > 0 else 1
             return f"${x:,.{decimals}f}M"

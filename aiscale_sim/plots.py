@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aiscale_sim.labels import format_axis, outcome_label
+from aiscale_sim.labels import format_axis
 
 if TYPE_CHECKING:
     from aiscale_sim.simulate import SimulationResult
@@ -46,7 +46,7 @@ def overview_figure(result: SimulationResult):
     ax.plot(years, ts["adoption_frontline"], color="#DD8452", lw=1.4, label="frontline")
     ax.axhline(0.5, color="grey", ls=":", lw=1)
     ax.set(title="Employees using AI regularly", xlabel="years",
-           ylabel=outcome_label("adoption_share"), ylim=(0, 1))
+           ylabel="share of employees (%)", ylim=(0, 1))
     format_axis(ax, "adoption_share")
 
     ax = axes[1]
