@@ -19,9 +19,19 @@ table{border-collapse:collapse;font-size:.9em}td,th{padding:3px 10px;text-align:
 border-bottom:1px solid #ddd;vertical-align:top}th{color:#555;font-weight:normal;
 white-space:nowrap}
 .figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1.2em}
-figure{margin:0;border-top:1px solid #eee;padding-top:.8em}
+figure{margin:0;border-top:1px solid #eee;padding-top:.8em}figure.wide{grid-column:1/-1}
 img{max-width:100%;height:auto}figcaption{font-size:.92em;color:#333;margin-top:.4em}
 figcaption b{color:#000}code{font-size:.9em}"""
+
+
+def _png_width(path: Path) -> int:
+    """Width in pixels from a PNG's header (0 if it is not a readable PNG)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+    except OSError:
+        return 0
+    return int.from_bytes(head[16:20], "big") if head[:8] == b"\x89PNG\r\n\x1a\n" else 0
 
 
 def write_index(folder: str | Path, *, title: str, question: str,
@@ -45,13 +55,15 @@ def write_index(folder: str | Path, *, title: str, question: str,
     folder = Path(folder)
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in design)
-    note_html = "".join(f"<p>{html.escape(n)}</p>" for n in notes)
+    note_html = ("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
+                 if notes else "")
     figs = []
     for k, (file, caption) in enumerate(figures, start=1):
         p = Path(file)
         rel = p.relative_to(folder) if p.is_absolute() and p.is_relative_to(folder) else p
         src = html.escape(rel.as_posix())
-        figs.append(f'<figure id="fig{k}"><a href="{src}"><img src="{src}" alt="'
+        wide = ' class="wide"' if _png_width(folder / rel) > 1000 else ""
+        figs.append(f'<figure id="fig{k}"{wide}><a href="{src}"><img src="{src}" alt="'
                     f'{html.escape(caption)}"></a><figcaption><b>Figure {k}.</b> '
                     f"{html.escape(caption)} <code>{src}</code></figcaption></figure>")
     body = f"""<!DOCTYPE html>

@@ -200,11 +200,12 @@ cost.</p>
 def _write_index(exp: Experiment, strategies: Sequence[str], descriptions: dict[str, str],
                  figures: list[str]) -> Path:
     m = exp.manifest
-    described = [f"{n} ({descriptions[n].rstrip('.')})" if descriptions.get(n) else n
-                 for n in strategies]
+    names = (", ".join(strategies[:-1]) + " or " + strategies[-1] if len(strategies) > 1
+             else strategies[0])
     question = (f"Which strategy does best on adoption, the pilot funnel, value, cost and ROI: "
-                f"{'; '.join(described)}? Every strategy runs on the same seeds, so "
-                f"differences are paired; {strategies[0]} is the reference.")
+                f"{names}? Every strategy runs on the same seeds, so differences are paired; "
+                f"{strategies[0]} is the reference.")
+    notes = [f"{n}: {descriptions[n]}" for n in strategies if descriptions.get(n)]
     design = [("strategies", ", ".join(strategies)),
               ("seeds per strategy", str(m.get("metadata", {}).get("seeds", "?"))),
               ("runs", f"{m.get('counts', {}).get('done', len(exp.summaries))} of "
@@ -214,5 +215,5 @@ def _write_index(exp: Experiment, strategies: Sequence[str], descriptions: dict[
               ("aiscale-sim version", str(m.get("package_version"))),
               ("report", "report.html (verdict, budget and outcome tables)")]
     return write_index(exp.path, title=f"Strategy comparison: {', '.join(strategies)}",
-                       question=question, design=design,
+                       question=question, design=design, notes=notes,
                        figures=[(f"{k}.png", CAPTIONS.get(k, k)) for k in figures])
