@@ -68,10 +68,10 @@ class Lever:
         """Label with its unit, for a figure's axis.
 
         E.g. ``"Centralisation (share of AI staff in the CoE)"``; a choice or bool lever has
-        no unit to show.
+        no unit to show, and a unit the label already names is not repeated.
         """
-        if self.kind in ("choice", "bool"):
-            return self.short_label
+        if self.kind in ("choice", "bool") or self.unit.lower() in self.short_label.lower():
+            return self.short_label  # no unit, or one the label already says ("Business units")
         return f"{self.short_label} ({self.unit})"
 
     def validate(self, value: Any, source: str = "") -> Any:
