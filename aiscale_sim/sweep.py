@@ -159,7 +159,10 @@ def run_sweep(path: str | Path, out_dir: str | Path | None = None, *, steps: int
 
 
 def _fmt_level(lever: str, value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    """A lever value as a person reads it: ``0.5``, ``launch everything``."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).replace("_", " ")
 
 
 def _positions(s, lever: str) -> tuple[list[Any], bool]:
@@ -189,7 +192,9 @@ def line_figure(s, lever: str, col: str, group: str | None = None):
     keys, categorical = _positions(s, lever)
     fig, ax = plt.subplots(figsize=(7.4 if group else 6, 4.2))
     subsets = [(None, s)] if group is None else list(s.groupby(group))
-    for (gval, sub), (colour, style) in zip(subsets, palette(len(subsets)), strict=True):
+    markers = "osD^vP"
+    for k, ((gval, sub), (colour, style)) in enumerate(
+            zip(subsets, palette(len(subsets)), strict=True)):
         g = sub.groupby(lever)[col]
         # Choice and bool levers are plotted by position, named on the axis.
         x = (np.arange(len(keys), dtype=float) if categorical
@@ -198,10 +203,12 @@ def line_figure(s, lever: str, col: str, group: str | None = None):
         lo = g.quantile(0.05).reindex(keys).to_numpy(dtype=float)
         hi = g.quantile(0.95).reindex(keys).to_numpy(dtype=float)
         name = "all" if gval is None else _fmt_level(group, gval)
-        ax.plot(x, mean, marker="o", label=name, color=colour, ls=style)
+        # Shrinking markers keep a line visible when a later one lies on top of it.
+        ax.plot(x, mean, marker=markers[k % len(markers)], ms=max(3.0, 8.0 - 1.5 * k),
+                label=name, color=colour, ls=style, lw=max(1.0, 2.4 - 0.4 * k))
         ax.fill_between(x, lo, hi, color=colour, alpha=0.15, lw=0)
     if categorical:
-        ax.set_xticks(range(len(keys)), [str(v) for v in keys])
+        ax.set_xticks(range(len(keys)), [_fmt_level(lever, v) for v in keys])
     ax.set_xlabel(lever_label(lever, unit=True))
     ax.set_ylabel(outcome_label(col))
     format_axis(ax, col)
