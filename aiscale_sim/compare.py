@@ -16,6 +16,7 @@ import pandas as pd
 
 from aiscale_sim.files import write_csv
 from aiscale_sim.runner import Experiment, design_from_scenarios, run_experiment
+from aiscale_sim.simulate import resolve
 
 #: Outcomes in the comparison: (column, label, higher is better).
 OUTCOMES: tuple[tuple[str, str, bool], ...] = (
@@ -169,7 +170,7 @@ def run_compare(scenarios: Sequence[Any], out_dir: str | Path, *, n_seeds: int =
                 master_seed: int = 0, steps: int | None = None, executor: str = "processes",
                 workers: int | None = None, scheduler: str | None = None,
                 progress: bool = True) -> tuple[Experiment, pd.DataFrame, Path]:
-    """Run (or resume) the comparison and write comparison.csv, plots and report.html.
+    """Run (or resume) the comparison; write comparison.csv, plots, report.html, index.html.
 
     Args:
         scenarios: Strategy scenario names or paths; the first is the reference.
@@ -196,5 +197,10 @@ def run_compare(scenarios: Sequence[Any], out_dir: str | Path, *, n_seeds: int =
                                    "seeds": n_seeds})
     table = compare_table(exp.summaries, names)
     write_csv(out / "comparison.csv", table)
-    report = write_report(exp, table, names, verdict(table, names, exp.summaries))
+    descriptions = {}
+    for name, ref in zip(names, scenarios, strict=True):
+        descriptions[name] = (resolve(str(ref)).description if isinstance(ref, str | Path)
+                              else getattr(ref, "description", ""))
+    report = write_report(exp, table, names, verdict(table, names, exp.summaries),
+                          descriptions)
     return exp, table, report

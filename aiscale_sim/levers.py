@@ -43,6 +43,8 @@ class Lever:
         description: One-line meaning.
         group: ``policy`` (a decision) or ``structure`` (the organisation).
         choices: Allowed values of a ``choice`` lever.
+        label: Short name a person reads on figures and reports, e.g. ``"Centralisation"``
+            (empty: the name with underscores as spaces).
     """
 
     name: str
@@ -54,6 +56,23 @@ class Lever:
     description: str
     group: str
     choices: tuple[str, ...] = field(default=())
+    label: str = ""
+
+    @property
+    def short_label(self) -> str:
+        """The label, or the name with underscores as spaces when no label is declared."""
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    @property
+    def axis_label(self) -> str:
+        """Label with its unit, for a figure's axis.
+
+        E.g. ``"Centralisation (share of AI staff in the CoE)"``; a choice or bool lever has
+        no unit to show, and a unit the label already names is not repeated.
+        """
+        if self.kind in ("choice", "bool") or self.unit.lower() in self.short_label.lower():
+            return self.short_label  # no unit, or one the label already says ("Business units")
+        return f"{self.short_label} ({self.unit})"
 
     def validate(self, value: Any, source: str = "") -> Any:
         """Return ``value`` converted to this lever's kind, or raise :class:`UserInputError`."""
@@ -112,74 +131,103 @@ class Lever:
         return d
 
 
-def _f(name, default, low, high, unit, description, group="policy"):
-    return Lever(name, float(default), float(low), float(high), "float", unit, description, group)
+def _f(name, default, low, high, unit, description, group="policy", label=""):
+    return Lever(name, float(default), float(low), float(high), "float", unit, description, group,
+                 label=label)
 
 
-def _i(name, default, low, high, unit, description, group="structure"):
-    return Lever(name, int(default), int(low), int(high), "int", unit, description, group)
+def _i(name, default, low, high, unit, description, group="structure", label=""):
+    return Lever(name, int(default), int(low), int(high), "int", unit, description, group,
+                 label=label)
 
 
 #: The lever table. Defaults describe the baseline enterprise (scenarios/baseline.toml).
 LEVERS: tuple[Lever, ...] = (
     # --- operating model and people -------------------------------------------------------
     _f("centralisation", 0.3, 0.0, 1.0, "share of AI staff in the CoE",
-       "Operating model: 0 = fully federated teams, 1 = one central CoE, between = hybrid"),
+       "Operating model: 0 = fully federated teams, 1 = one central CoE, between = hybrid",
+       label="Centralisation"),
     _f("training_hours", 3.0, 0.0, 40.0, "hours per employee per year",
-       "AI training spend, as paid training hours for every employee"),
+       "AI training spend, as paid training hours for every employee",
+       label="Training"),
     _f("adoption_incentive", 0.0, 0.0, 2000.0, "$ per adopting employee per year",
-       "Incentives that reward employees for actually using AI tools"),
+       "Incentives that reward employees for actually using AI tools",
+       label="Adoption incentive"),
     _f("pilot_count_incentive", 0.3, 0.0, 1.0, "weight 0-1",
-       "Incentives that reward leaders for the number of pilots launched (a vanity metric)"),
+       "Incentives that reward leaders for the number of pilots launched (a vanity metric)",
+       label="Pilot-count incentive"),
     _f("change_management", 50.0, 0.0, 1000.0, "$ per employee per year",
-       "Change-management spend: champions, workflow redesign, support"),
+       "Change-management spend: champions, workflow redesign, support",
+       label="Change management"),
     _f("data_investment", 0.3, 0.0, 5.0, "$M per business unit per year",
-       "Investment in data infrastructure and data quality"),
+       "Investment in data infrastructure and data quality",
+       label="Data investment"),
     _f("platform_investment", 1.0, 0.0, 20.0, "$M per year",
-       "Investment in the shared ML platform and MLOps tooling"),
+       "Investment in the shared ML platform and MLOps tooling",
+       label="Platform investment"),
     _f("integration_investment", 0.0, 0.0, 5.0, "$M per business unit per year",
-       "Investment in integrating legacy systems (APIs, modernisation) so AI can plug in"),
+       "Investment in integrating legacy systems (APIs, modernisation) so AI can plug in",
+       label="Integration investment"),
     _f("ai_staff_per_1000", 4.0, 0.5, 30.0, "AI FTE per 1,000 employees",
-       "AI headcount: data scientists, data/ML engineers and MLOps staff"),
+       "AI headcount: data scientists, data/ML engineers and MLOps staff",
+       label="AI staff"),
     _f("engineer_ratio", 1.0, 0.2, 6.0, "engineers per data scientist",
-       "Engineer:scientist mix (data, ML and MLOps engineers per data scientist)"),
+       "Engineer:scientist mix (data, ML and MLOps engineers per data scientist)",
+       label="Engineer mix"),
     _f("translator_share", 0.05, 0.0, 0.3, "share of AI headcount",
-       "AI product managers / translators: AI staff who bridge AI teams and the business"),
+       "AI product managers / translators: AI staff who bridge AI teams and the business",
+       label="Translators"),
     _f("governance_rigour", 0.5, 0.0, 1.0, "0-1",
-       "Governance rigour: longer reviews before go-live; fewer incidents and more trust after"),
+       "Governance rigour: longer reviews before go-live; fewer incidents and more trust after",
+       label="Governance rigour"),
     _f("executive_sponsorship", 0.4, 0.0, 1.0, "0-1",
-       "Executive sponsorship: how strongly unit leaders commit to taking AI live"),
+       "Executive sponsorship: how strongly unit leaders commit to taking AI live",
+       label="Executive sponsorship"),
     Lever("prioritisation", "launch_everything", None, None, "choice", "policy",
           "How leadership picks pilots from the idea backlog", "policy",
-          choices=("launch_everything", "value_feasibility")),
+          choices=("launch_everything", "value_feasibility"),
+       label="Prioritisation"),
     _f("pilot_launch_rate", 6.0, 0.5, 30.0, "ideas per business unit per year",
-       "Pilot launch rate: new AI ideas each unit puts forward"),
+       "Pilot launch rate: new AI ideas each unit puts forward",
+       label="Pilot launch rate"),
     _f("success_criteria_clarity", 0.3, 0.0, 1.0, "0-1",
-       "How clearly pilots define business success criteria up front"),
+       "How clearly pilots define business success criteria up front",
+       label="Success-criteria clarity"),
     _f("jobs_communication", 0.3, 0.0, 1.0, "0-1",
-       "Honest communication about what AI means for jobs, plus reskilling promises"),
+       "Honest communication about what AI means for jobs, plus reskilling promises",
+       label="Jobs communication"),
     _i("purgatory_timeout", 52, 4, 260, "weeks",
-       "Weeks a pilot may wait in purgatory before it is abandoned", group="policy"),
+       "Weeks a pilot may wait in purgatory before it is abandoned", group="policy",
+       label="Purgatory timeout"),
     # --- use-case classes and sourcing (aiscale_sim/portfolio.py) --------------------------
     _f("genai_share", 0.3, 0.0, 1.0, "share of custom ideas",
-       "Custom GenAI or agentic use cases among new custom ideas (the rest classic ML)"),
+       "Custom GenAI or agentic use cases among new custom ideas (the rest classic ML)",
+       label="GenAI share"),
     _f("assistant_share", 0.15, 0.0, 1.0, "share of new ideas",
-       "Off-the-shelf GenAI assistants rolled out to a unit's employees, among new ideas"),
+       "Off-the-shelf GenAI assistants rolled out to a unit's employees, among new ideas",
+       label="Assistant share"),
     _f("buy_share", 0.3, 0.0, 1.0, "share of custom ideas",
-       "Custom use cases bought from vendors rather than built (assistants are always bought)"),
+       "Custom use cases bought from vendors rather than built (assistants are always bought)",
+       label="Buy share"),
     # --- structure ------------------------------------------------------------------------
     _i("employees", 5000, 100, 1_000_000, "people",
-       "Number of employees (AI staff included)"),
-    _i("business_units", 8, 1, 100, "units", "Number of business units"),
+       "Number of employees (AI staff included)",
+       label="Employees"),
+    _i("business_units", 8, 1, 100, "units", "Number of business units",
+       label="Business units"),
     _i("span_of_control", 8, 2, 30, "direct reports per manager",
-       "Span of control of the reporting tree"),
+       "Span of control of the reporting tree",
+       label="Span of control"),
     _i("tie_density", 6, 2, 30, "peer ties per employee",
-       "Tie density: peer ties per employee in the small-world team network"),
+       "Tie density: peer ties per employee in the small-world team network",
+       label="Tie density"),
     _f("weak_tie_share", 0.1, 0.0, 1.0, "cross-unit ties per employee",
-       "Weak ties across units, per employee (Granovetter's bridges)", group="structure"),
+       "Weak ties across units, per employee (Granovetter's bridges)", group="structure",
+       label="Weak ties"),
     _f("high_risk_share", 0.15, 0.0, 1.0, "share of new ideas",
        "Share of AI ideas in a high-risk class (regulated decisions: credit, hiring, health)",
-       group="structure"),
+       group="structure",
+       label="High-risk share"),
 )
 
 LEVERS_BY_NAME: dict[str, Lever] = {lv.name: lv for lv in LEVERS}

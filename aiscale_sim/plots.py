@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aiscale_sim.labels import format_axis
+
 if TYPE_CHECKING:
     from aiscale_sim.simulate import SimulationResult
 
@@ -30,6 +32,9 @@ def _pyplot():
 def overview_figure(result: SimulationResult):
     """Three panels: adoption over time, the pilot funnel over time, purgatory reasons."""
     plt = _pyplot()
+    from matplotlib.legend_handler import HandlerTuple
+    from matplotlib.patches import Patch
+
     ts = result.timeseries
     out = result.outcomes
     years = ts["week"] / 52.0
@@ -40,7 +45,9 @@ def overview_figure(result: SimulationResult):
     ax.plot(years, ts["adoption_managers"], color="#4C72B0", lw=1.4, label="managers")
     ax.plot(years, ts["adoption_frontline"], color="#DD8452", lw=1.4, label="frontline")
     ax.axhline(0.5, color="grey", ls=":", lw=1)
-    ax.set(title="Employees using AI regularly", xlabel="years", ylabel="share", ylim=(0, 1))
+    ax.set(title="Employees using AI regularly", xlabel="years",
+           ylabel="share of employees (%)", ylim=(0, 1))
+    format_axis(ax, "adoption_share")
 
     ax = axes[1]
     for col, label, colour in FUNNEL:
@@ -59,18 +66,23 @@ def overview_figure(result: SimulationResult):
         ("stuck at the end", [0, *[out["purgatory_by_reason"][r] for r in reasons[1:]]], 0.65),
     )
     height = 0.26
-    for k, (label, values, alpha) in enumerate(groups):
+    handles = []
+    for k, (_label, values, alpha) in enumerate(groups):
         ys = [i + (k - 1) * height for i in range(len(reasons))]
         ax.barh(ys, values, height=height, color=[REASON_COLOURS[r] for r in reasons],
-                alpha=alpha, edgecolor="black", linewidth=0.4, label=label)
+                alpha=alpha, edgecolor="black", linewidth=0.4)
+        # The legend swatch shows every reason's colour at this group's shade, as the bars do.
+        handles.append(tuple(Patch(facecolor=REASON_COLOURS[r], alpha=alpha, edgecolor="black",
+                                   linewidth=0.4) for r in reasons))
     ax.set_yticks(range(len(reasons)), reasons)
     ax.invert_yaxis()
     ax.xaxis.get_major_locator().set_params(integer=True)
     rate = out["pilot_to_production_rate"]
     rate_s = "n/a" if rate is None else f"{rate:.0%}"
     ax.set(title=f"Why pilots stall (pilot-to-production {rate_s})", xlabel="pilots")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False,
-              fontsize=9)
+    ax.legend(handles, [g[0] for g in groups], loc="upper center",
+              bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False, fontsize=9,
+              handler_map={tuple: HandlerTuple(ndivide=None, pad=0)}, handlelength=3.2)
     ax = axes[0]
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False)
 

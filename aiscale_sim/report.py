@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from aiscale_sim.files import write_bytes
+from aiscale_sim.index_page import write_index
+from aiscale_sim.labels import format_axis, outcome_label, palette
 from aiscale_sim.runner import Experiment
 
 
@@ -26,6 +28,23 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+def _legend_outside(ax, title: str | None = None) -> None:
+    ax.legend(fontsize=8, title=title, title_fontsize=8, frameon=False, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0))
+
+
+#: What each comparison figure shows, as a caption.
+CAPTIONS = {
+    "adoption": "Share of employees using AI regularly, week by week: mean across seeds per "
+                "strategy, with the 5-95% band.",
+    "funnel": "The pilot funnel per strategy: pilots launched, in production, abandoned, in "
+              "purgatory and still being built at the end (mean across seeds).",
+    "distributions": "Value realised, cost, ROI and time to production across seeds, one box "
+                     "per strategy (box: middle half of the seeds; whiskers: the rest, "
+                     "outliers as points).",
+}
+
+
 def comparison_figures(exp: Experiment, strategies: Sequence[str]) -> dict[str, bytes]:
     """PNG bytes by name: adoption curves, pilot funnels, value/cost/ROI, time to production."""
     import matplotlib
@@ -35,45 +54,56 @@ def comparison_figures(exp: Experiment, strategies: Sequence[str]) -> dict[str, 
 
     s, ts = exp.summaries, exp.timeseries
     ids = s.set_index("run_id")["scenario"]
+    colours = [c for c, _ in palette(len(strategies))]
+    styles = [ls for _, ls in palette(len(strategies))]
     figs: dict[str, bytes] = {}
 
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for name in strategies:
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for name, colour, ls in zip(strategies, colours, styles, strict=True):
         sub = ts[ts["run_id"].isin(ids[ids == name].index)]
         g = sub.groupby("week")["adoption_share"]
         wk = np.asarray(g.mean().index, dtype=float)
-        (line,) = ax.plot(wk, g.mean().to_numpy(), label=name)
+        ax.plot(wk, g.mean().to_numpy(), label=name, color=colour, ls=ls, lw=1.8)
         ax.fill_between(wk, g.quantile(0.05).to_numpy(), g.quantile(0.95).to_numpy(),
-                        color=line.get_color(), alpha=0.2)
+                        color=colour, alpha=0.15, lw=0)
     ax.set_xlabel("week")
-    ax.set_ylabel("share of employees using AI regularly")
+    ax.set_ylabel(outcome_label("adoption_share"))
+    format_axis(ax, "adoption_share")
+    ax.grid(alpha=0.3)
     ax.set_title("Adoption over time (mean, band 5-95% across seeds)", fontsize=10)
-    ax.legend(fontsize=8)
+    _legend_outside(ax, "strategy")
     figs["adoption"] = _png(fig)
 
     stages = [("pilots_launched", "launched"), ("pilots_reached_production", "in production"),
               ("pilots_abandoned", "abandoned"), ("pilots_in_purgatory", "in purgatory"),
               ("pilots_active", "still being built")]
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(8, 4))
     width = 0.8 / max(len(strategies), 1)
     x = np.arange(len(stages))
-    for k, name in enumerate(strategies):
+    for k, (name, colour) in enumerate(zip(strategies, colours, strict=True)):
         sub = s[s["scenario"] == name]
-        ax.bar(x + k * width, [sub[c].mean() for c, _ in stages], width, label=name)
+        ax.bar(x + k * width, [sub[c].mean() for c, _ in stages], width, label=name,
+               color=colour)
     ax.set_xticks(x + width * (len(strategies) - 1) / 2, [lbl for _, lbl in stages])
     ax.set_ylabel("pilots (mean across seeds)")
     ax.set_title("Pilot funnel per strategy", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    _legend_outside(ax, "strategy")
     figs["funnel"] = _png(fig)
 
-    cols = [("cumulative_value", "value realised ($M)"), ("cumulative_cost", "cost ($M)"),
-            ("roi", "ROI"), ("median_time_to_production_weeks", "weeks to production")]
-    fig, axes = plt.subplots(1, len(cols), figsize=(12, 3.6))
-    for ax, (c, lbl) in zip(axes, cols, strict=True):
+    cols = ["cumulative_value", "cumulative_cost", "roi", "median_time_to_production_weeks"]
+    fig, axes = plt.subplots(1, len(cols), figsize=(13, 3.9))
+    for ax, c in zip(axes, cols, strict=True):
         data = [s.loc[s["scenario"] == n, c].dropna().to_numpy(dtype=float) for n in strategies]
         ax.boxplot(data, tick_labels=list(strategies))
-        ax.set_title(lbl, fontsize=10)
+        ax.set_title(outcome_label(c), fontsize=10)
+        format_axis(ax, c)
+        ax.grid(alpha=0.3, axis="y")
         ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+        for k, d in enumerate(data, start=1):
+            if not len(d):  # undefined on every seed: say so rather than leave a gap
+                ax.text(k, 0.5, "n/a", transform=ax.get_xaxis_transform(), ha="center",
+                        color="#B00020", fontsize=8)
     fig.suptitle("Distributions across seeds", fontsize=10)
     figs["distributions"] = _png(fig)
     return figs
@@ -84,14 +114,16 @@ def _table_html(df: pd.DataFrame) -> str:
 
 
 def write_report(exp: Experiment, table: pd.DataFrame, strategies: Sequence[str],
-                 verdict: Sequence[str]) -> Path:
-    """Write ``report.html`` and the plot PNGs into the experiment folder.
+                 verdict: Sequence[str], descriptions: dict[str, str] | None = None) -> Path:
+    """Write ``report.html``, the plot PNGs and ``index.html`` into the experiment folder.
 
     Args:
         exp: The comparison experiment.
         table: :func:`aiscale_sim.compare.compare_table` output.
         strategies: Strategy names, the first being the reference.
         verdict: Plain-language sentences.
+        descriptions: Each strategy's one-line description (from its scenario file), for
+            index.html's question.
 
     Returns:
         Path of ``report.html``.
@@ -161,4 +193,27 @@ cost.</p>
 """
     target = exp.path / "report.html"
     write_bytes(target, body.encode("utf-8"))
+    _write_index(exp, strategies, descriptions or {}, list(figs))
     return target
+
+
+def _write_index(exp: Experiment, strategies: Sequence[str], descriptions: dict[str, str],
+                 figures: list[str]) -> Path:
+    m = exp.manifest
+    names = (", ".join(strategies[:-1]) + " or " + strategies[-1] if len(strategies) > 1
+             else strategies[0])
+    question = (f"Which strategy does best on adoption, the pilot funnel, value, cost and ROI: "
+                f"{names}? Every strategy runs on the same seeds, so differences are paired; "
+                f"{strategies[0]} is the reference.")
+    notes = [f"{n}: {descriptions[n]}" for n in strategies if descriptions.get(n)]
+    design = [("strategies", ", ".join(strategies)),
+              ("seeds per strategy", str(m.get("metadata", {}).get("seeds", "?"))),
+              ("runs", f"{m.get('counts', {}).get('done', len(exp.summaries))} of "
+               f"{len(m.get('design', [])) or len(exp.summaries)}"),
+              ("weeks per run", str(m.get("steps"))),
+              ("master seed", str(m.get("master_seed"))),
+              ("aiscale-sim version", str(m.get("package_version"))),
+              ("report", "report.html (verdict, budget and outcome tables)")]
+    return write_index(exp.path, title=f"Strategy comparison: {', '.join(strategies)}",
+                       question=question, design=design, notes=notes,
+                       figures=[(f"{k}.png", CAPTIONS.get(k, k)) for k in figures])

@@ -24,6 +24,15 @@ import numpy as np
 
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.files import save_figure
+from aiscale_sim.index_page import write_index
+from aiscale_sim.labels import (
+    format_axis,
+    format_value,
+    in_sentence,
+    lever_label,
+    outcome_label,
+    palette,
+)
 from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error
 from aiscale_sim.runner import Experiment, design_from_grid, run_experiment
 from aiscale_sim.scenarios import resolve_path
@@ -167,55 +176,197 @@ def run_sweep(path: str | Path, out_dir: str | Path | None = None, *, steps: int
     exp = run_experiment(design, out, steps=steps if steps is not None else spec["steps"],
                          executor=executor, workers=workers, scheduler=scheduler,
                          progress=progress, metadata=meta)
-    written = plot_sweep(exp, list(spec["grid"])) if plot else []
+    written = plot_sweep(exp, list(spec["grid"]), spec) if plot else []
     return exp, written
 
 
-def plot_sweep(exp: Experiment, levers: list[str]) -> list[Path]:
-    """One PNG per key outcome and swept lever: mean across seeds with a 5-95% band.
+def _fmt_level(lever: str, value: Any) -> str:
+    """A lever value as a person reads it: ``0.5``, ``launch everything``."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).replace("_", " ")
 
-    With two or more swept levers, each value of the first other lever gets its own line.
+
+def _positions(s, lever: str) -> tuple[list[Any], bool]:
+    """The lever's values in plotting order, and whether they are plotted by position."""
+    categorical = LEVERS_BY_NAME[lever].kind in ("choice", "bool")
+    return (sorted(s[lever].unique(), key=str) if categorical
+            else sorted(s[lever].unique())), categorical
+
+
+def line_figure(s, lever: str, col: str, group: str | None = None):
+    """One outcome against one swept lever: mean across seeds with a 5-95% band.
+
+    Args:
+        s: The sweep's summaries (one row per run).
+        lever: The lever on the x axis.
+        col: The outcome column.
+        group: Another swept lever; each of its values gets its own line.
+
+    Returns:
+        The matplotlib figure.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    keys, categorical = _positions(s, lever)
+    fig, ax = plt.subplots(figsize=(7.4 if group else 6, 4.2))
+    subsets = [(None, s)] if group is None else list(s.groupby(group))
+    markers = "osD^vP"
+    for k, ((gval, sub), (colour, style)) in enumerate(
+            zip(subsets, palette(len(subsets)), strict=True)):
+        g = sub.groupby(lever)[col]
+        # Choice and bool levers are plotted by position, named on the axis.
+        x = (np.arange(len(keys), dtype=float) if categorical
+             else np.array(keys, dtype=float))
+        mean = g.mean().reindex(keys).to_numpy(dtype=float)
+        lo = g.quantile(0.05).reindex(keys).to_numpy(dtype=float)
+        hi = g.quantile(0.95).reindex(keys).to_numpy(dtype=float)
+        name = "all" if gval is None else _fmt_level(group, gval)
+        # Shrinking markers keep a line visible when a later one lies on top of it.
+        ax.plot(x, mean, marker=markers[k % len(markers)], ms=max(3.0, 8.0 - 1.5 * k),
+                label=name, color=colour, ls=style, lw=max(1.0, 2.4 - 0.4 * k))
+        ax.fill_between(x, lo, hi, color=colour, alpha=0.15, lw=0)
+    if categorical:
+        ax.set_xticks(range(len(keys)), [_fmt_level(lever, v) for v in keys])
+    ax.set_xlabel(lever_label(lever, unit=True))
+    ax.set_ylabel(outcome_label(col))
+    format_axis(ax, col)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{outcome_label(col)} by {in_sentence(lever_label(lever))}\n"
+                 "mean across seeds, band 5-95%", fontsize=10)
+    if group is not None:
+        ax.legend(title=lever_label(group, unit=True), fontsize=8, title_fontsize=8,
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def heatmap_figure(s, x_lever: str, y_lever: str, col: str):
+    """Mean of one outcome over a two-lever grid, each cell annotated with its value.
+
+    Args:
+        s: The sweep's summaries.
+        x_lever: Lever across (columns).
+        y_lever: Lever down (rows).
+        col: The outcome column.
+
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs, _ = _positions(s, x_lever)
+    ys, _ = _positions(s, y_lever)
+    tab = (s.groupby([y_lever, x_lever])[col].mean().unstack(x_lever)
+           .reindex(index=ys, columns=xs).to_numpy(dtype=float))
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(xs) + 3.2), max(3.6, 0.6 * len(ys) + 2.2)))
+    finite = tab[np.isfinite(tab)]
+    constant = finite.size == 0 or finite.min() == finite.max()
+    lo = finite.min() if finite.size else 0.0
+    im = ax.imshow(tab, cmap="viridis", aspect="auto", origin="lower",
+                   vmin=lo if not constant else lo - 1, vmax=finite.max() if not constant
+                   else lo + 1)
+    ax.set_xticks(range(len(xs)), [_fmt_level(x_lever, v) for v in xs])
+    ax.set_yticks(range(len(ys)), [_fmt_level(y_lever, v) for v in ys])
+    ax.set_xlabel(lever_label(x_lever, unit=True))
+    ax.set_ylabel(lever_label(y_lever, unit=True))
+    mid = (finite.min() + finite.max()) / 2 if finite.size else 0
+    for (i, j), v in np.ndenumerate(tab):
+        ax.text(j, i, format_value(col, v) if np.isfinite(v) else "n/a", ha="center",
+                va="center", fontsize=8, color="white" if np.isfinite(v) and v < mid
+                else "black")
+    notes = []
+    if constant and finite.size:
+        notes.append("the same in every cell")
+    else:
+        cb = fig.colorbar(im, ax=ax)
+        cb.set_label(outcome_label(col))
+        format_axis(cb.ax, col)
+    if finite.size < tab.size:
+        notes.append("n/a: undefined on every seed")
+    ax.set_title(f"{outcome_label(col)}: mean across seeds"
+                 + (f"\n({'; '.join(notes)})" if notes else ""), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sweep(exp: Experiment, levers: list[str], spec: dict[str, Any] | None = None
+               ) -> list[Path]:
+    """One PNG per key outcome and swept lever, heatmaps for two levers, and index.html.
+
+    Line plots show the mean across seeds with a 5-95% band; with two or more swept levers,
+    each value of the first other lever gets its own line. With two or more swept levers the
+    first two also get one heatmap per outcome (``heatmap_<outcome>.png``).
+
+    Args:
+        exp: The sweep's experiment.
+        levers: The swept levers, in the experiment file's order.
+        spec: The loaded experiment file (:func:`load_sweep`), for index.html's question.
+
+    Returns:
+        The PNG files written (index.html is written too, but not listed).
+    """
+    import matplotlib.pyplot as plt
+
     s = exp.summaries
-    written = []
+    written: list[tuple[Path, str]] = []
+    cols = [c for c, _ in KEY_OUTCOMES if c in s.columns]
+    if len(levers) >= 2:
+        y_lever, x_lever = levers[0], levers[1]
+        for col in cols:
+            fig = heatmap_figure(s, x_lever, y_lever, col)
+            target = exp.path / f"heatmap_{col}.png"
+            save_figure(fig, target, dpi=90)
+            plt.close(fig)
+            written.append((target, f"{outcome_label(col)} over the grid of "
+                            f"{in_sentence(lever_label(y_lever))} (rows) and "
+                            f"{in_sentence(lever_label(x_lever))} (columns): mean across seeds."))
     for lever in levers:
         others = [x for x in levers if x != lever]
         group = others[0] if others else None
-        for col, label in KEY_OUTCOMES:
-            if col not in s.columns:
-                continue
-            fig, ax = plt.subplots(figsize=(6, 4))
-            subsets = [(None, s)] if group is None else list(s.groupby(group))
-            categorical = LEVERS_BY_NAME[lever].kind in ("choice", "bool")
-            values = sorted(s[lever].unique(), key=str) if categorical else None
-            for gval, sub in subsets:
-                g = sub.groupby(lever)[col]
-                keys = values if categorical else sorted(sub[lever].unique())
-                # Choice and bool levers are plotted by position, named on the axis.
-                x = (np.arange(len(keys), dtype=float) if categorical
-                     else np.array(keys, dtype=float))
-                mean = g.mean().reindex(keys).to_numpy(dtype=float)
-                lo = g.quantile(0.05).reindex(keys).to_numpy(dtype=float)
-                hi = g.quantile(0.95).reindex(keys).to_numpy(dtype=float)
-                name = "all" if gval is None else f"{group} = {gval:g}" if isinstance(
-                    gval, float) else f"{group} = {gval}"
-                (line,) = ax.plot(x, mean, marker="o", label=name)
-                ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2)
-            if categorical:
-                ax.set_xticks(range(len(values)), [str(v) for v in values])
-            ax.set_xlabel(f"{lever} ({LEVERS_BY_NAME[lever].unit})")
-            ax.set_ylabel(label)
-            ax.set_title(f"{label} vs {lever}\nmean across seeds, band 5-95%", fontsize=10)
-            if group is not None:
-                ax.legend(fontsize=8)
-            fig.tight_layout()
+        for col in cols:
+            fig = line_figure(s, lever, col, group)
             target = exp.path / f"{col}_vs_{lever}.png"
             save_figure(fig, target, dpi=90)
             plt.close(fig)
-            written.append(target)
-    return written
+            by = f", one line per {in_sentence(lever_label(group))} value" if group else ""
+            written.append((target, f"{outcome_label(col)} against "
+                            f"{in_sentence(lever_label(lever, unit=True))}: mean across seeds with "
+                            f"the 5-95% band{by}."))
+    _write_index(exp, levers, spec or {}, written)
+    return [p for p, _ in written]
+
+
+def _write_index(exp: Experiment, levers: list[str], spec: dict[str, Any],
+                 figures: list[tuple[Path, str]]) -> Path:
+    m = exp.manifest
+    meta = m.get("metadata", {})
+    name = spec.get("name") or meta.get("name") or exp.path.name
+    grid = meta.get("grid") or {lv: sorted(exp.summaries[lv].unique().tolist(), key=str)
+                                for lv in levers}
+    question = spec.get("description") or (
+        "How do " + " and ".join(in_sentence(lever_label(lv)) for lv in levers)
+        + " change adoption, the pilot funnel, value and cost?")
+    design = [("levers varied", "; ".join(
+        f"{lever_label(lv, unit=True)}: {', '.join(_fmt_level(lv, v) for v in grid[lv])}"
+        for lv in levers))]
+    base = spec.get("scenario")
+    design += [
+        ("base scenario", base.name if base is not None else str(meta.get("base_scenario"))),
+        ("seeds per grid point", str(meta.get("seeds", "?"))),
+        ("runs", f"{m.get('counts', {}).get('done', len(exp.summaries))} of "
+         f"{len(m.get('design', [])) or len(exp.summaries)}"),
+        ("weeks per run", str(m.get("steps"))),
+        ("master seed", str(m.get("master_seed"))),
+        ("aiscale-sim version", str(m.get("package_version"))),
+    ]
+    if spec.get("path"):
+        design.append(("experiment file", spec["path"]))
+    return write_index(exp.path, title=f"Sweep: {name}", question=question, design=design,
+                       figures=figures)

@@ -73,9 +73,8 @@ def model_name(centralisation: float) -> str:
 
 
 def lever_label(name: str) -> str:
-    """A lever's short label and unit from the lever table, e.g. 'Pilot launch rate (...)'."""
-    lv = LEVERS_BY_NAME[name]
-    return f"{lv.description.split(':')[0]} ({lv.unit})"
+    """A lever's label and unit from the lever table, e.g. 'Pilot launch rate (...)'."""
+    return LEVERS_BY_NAME[name].axis_label
 
 
 def build_design(units, rates, employees_per_unit: int, n_seeds: int,
@@ -351,7 +350,7 @@ def regimes_figure(leaders: pd.DataFrame, n_seeds: int, steps: int, employees_pe
         ax.tick_params(length=0)
         for s in ax.spines.values():
             s.set_visible(False)
-    axes[0].set_ylabel(LEVERS_BY_NAME["business_units"].description)
+    axes[0].set_ylabel(lever_label("business_units"))
     cent = LEVERS_BY_NAME["centralisation"]
     handles = [Patch(facecolor=COLOURS[model_name(c)], label=f"{model_name(c)} ({c:g})")
                for c in CENTRALISATION]

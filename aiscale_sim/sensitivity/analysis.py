@@ -332,7 +332,10 @@ class SensitivityResult:
         }
 
     def save(self, out_dir: str | Path, plots: bool = True) -> list[Path]:
-        """Write indices.csv, indices.json, time_indices.csv, convergence.csv, figures/."""
+        """Write indices.csv, indices.json, time_indices.csv, convergence.csv and figures/.
+
+        With ``plots``, also index.html: the question, the design and every figure, captioned.
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written = [
@@ -345,9 +348,11 @@ class SensitivityResult:
         written.append(write_csv(out / "sample.csv",
                                  pd.DataFrame(self.X, columns=self.problem.names)))
         if plots:
-            from aiscale_sim.sensitivity.plots import save_figures
+            from aiscale_sim.sensitivity.plots import save_figures, write_sensitivity_index
 
-            written.extend(save_figures(self, out / "figures"))
+            figures = save_figures(self, out / "figures")
+            written.extend(figures)
+            written.append(write_sensitivity_index(self, out, figures))
         return written
 
 

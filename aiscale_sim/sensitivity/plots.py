@@ -12,9 +12,31 @@ import numpy as np
 import pandas as pd
 
 from aiscale_sim.files import save_figure
+from aiscale_sim.index_page import write_index
+from aiscale_sim.labels import in_sentence, lever_label, outcome_label, palette
 
 if TYPE_CHECKING:
     from aiscale_sim.sensitivity.analysis import SensitivityResult
+
+
+def _outputs(res: SensitivityResult) -> list[str]:
+    """Analysed outputs, then skipped ones, each once (skipped ones get an empty panel)."""
+    return list(dict.fromkeys([*res.indices["output"], *res.skipped]))
+
+
+def _skipped_panel(ax, out: str, reason: str) -> None:
+    """An empty panel that says which output was not analysed, and why."""
+    import textwrap
+
+    ax.set_title(f"{outcome_label(out)}: not analysed", fontsize=10, color="#B00020")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_color("#B00020")
+        side.set_linestyle("--")
+    ax.set_facecolor("#FBF3F4")
+    ax.text(0.5, 0.5, "\n".join(textwrap.wrap(reason, 44)), ha="center", va="center",
+            fontsize=8, color="#444", transform=ax.transAxes)
 
 
 def _hide_spare(axes, used: int) -> None:
@@ -32,12 +54,6 @@ def _pyplot():
     return plt
 
 
-def _colours(n: int) -> list:
-    """Distinct colours for n lines (tab10, or tab20 beyond ten)."""
-    import matplotlib
-
-    cmap = matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
-    return [cmap(i % cmap.N) for i in range(n)]
 
 
 def _grid(n: int):
@@ -49,13 +65,16 @@ def _grid(n: int):
 def bars_figure(res: SensitivityResult):
     """One panel per output: the indices of every parameter with 95% CIs."""
     plt = _pyplot()
-    outputs = list(dict.fromkeys(res.indices["output"]))
+    outputs = _outputs(res)
     rows, cols = _grid(len(outputs))
     nparam = len(res.problem.factor_names)
     fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 0.35 * nparam * rows + 2.2 * rows),
                              constrained_layout=True, squeeze=False)
     idxs = ("S1", "ST") if res.method == "sobol" else (res.main_index,)
     for ax, out in zip(axes.flat, outputs, strict=False):
+        if out in res.skipped:
+            _skipped_panel(ax, out, res.skipped[out])
+            continue
         d = res.ranking(out).iloc[::-1]
         y = np.arange(len(d))
         h = 0.8 / len(idxs)
@@ -63,12 +82,17 @@ def bars_figure(res: SensitivityResult):
             conf = d.get(f"{idx}_conf")
             ax.barh(y + (k - (len(idxs) - 1) / 2) * h, d[idx], height=h, label=idx,
                     xerr=None if conf is None else conf.fillna(0), capsize=2)
-        ax.set_yticks(y, d["parameter"], fontsize=8)
-        ax.set_title(out, fontsize=10)
+        ax.set_yticks(y, [lever_label(p) for p in d["parameter"]], fontsize=8)
+        ax.set_title(outcome_label(out), fontsize=10)
+        ax.set_xlabel(res.main_index if len(idxs) == 1 else "index")
         ax.axvline(0, color="grey", lw=0.6)
-        if len(idxs) > 1:
-            ax.legend(frameon=False, fontsize=8)
     _hide_spare(axes, len(outputs))
+    drawn = [ax for ax in axes.flat if ax.get_legend_handles_labels()[0]]
+    if len(idxs) > 1 and drawn:
+        handles, labels = drawn[0].get_legend_handles_labels()
+        names = {"S1": "first order (S1)", "ST": "total (ST)"}
+        fig.legend(handles, [names.get(x, x) for x in labels], loc="outside lower center",
+                   ncol=2, frameon=False, fontsize=9)
     fig.suptitle(f"{res.method} indices with 95% CIs (N={res.n}, {res.replicates} replicate(s))")
     return fig
 
@@ -80,6 +104,8 @@ def heatmap_figure(res: SensitivityResult):
     tab = res.indices.pivot(index="parameter", columns="output", values=idx)
     tab = tab.reindex(index=res.problem.factor_names)
     tab = tab[list(dict.fromkeys(res.indices["output"]))]
+    for out in res.skipped:
+        tab[out] = np.nan
     label = idx
     if res.method == "morris":
         tab = tab / tab.abs().max(axis=0).replace(0, np.nan)
@@ -87,47 +113,73 @@ def heatmap_figure(res: SensitivityResult):
     fig, ax = plt.subplots(figsize=(1.3 * tab.shape[1] + 3.5, 0.38 * tab.shape[0] + 2),
                            constrained_layout=True)
     im = ax.imshow(tab.to_numpy(dtype=float), cmap="viridis", aspect="auto", vmin=0)
-    ax.set_xticks(range(tab.shape[1]), tab.columns, rotation=35, ha="right", fontsize=8)
-    ax.set_yticks(range(tab.shape[0]), tab.index, fontsize=8)
-    for (i, j), v in np.ndenumerate(tab.to_numpy(dtype=float)):
+    ax.set_xticks(range(tab.shape[1]),
+                  [outcome_label(c) + (" (not analysed)" if c in res.skipped else "")
+                   for c in tab.columns], rotation=35, ha="right", fontsize=8)
+    ax.set_yticks(range(tab.shape[0]), [lever_label(p) for p in tab.index], fontsize=8)
+    values = tab.to_numpy(dtype=float)
+    top = np.nanmax(values) if np.isfinite(values).any() else 1.0
+    for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
-                    color="white" if v < 0.6 * np.nanmax(tab.to_numpy(dtype=float)) else "black")
+                    color="white" if v < 0.6 * top else "black")
+        elif tab.columns[j] in res.skipped:
+            ax.text(j, i, "-", ha="center", va="center", fontsize=7, color="#B00020")
     fig.colorbar(im, ax=ax, label=label)
     ax.set_title(f"{res.method}: which lever drives which outcome")
+    if res.skipped:
+        import textwrap
+
+        note = "not analysed: " + "; ".join(
+            f"{outcome_label(o)} ({r.split(';')[0]})" for o, r in res.skipped.items())
+        ax.set_xlabel("\n".join(textwrap.wrap(note, 110)), fontsize=7, color="#B00020")
     return fig
 
 
 def time_figure(res: SensitivityResult):
-    """Indices of the adoption share, week by week, one line per parameter."""
+    """Indices of the adoption share, week by week, one line per parameter.
+
+    Lines are told apart by colour and line style (eight colours, then dashed, ...); the
+    legend sits outside the data, ordered by each parameter's largest index.
+    """
     plt = _pyplot()
     t = res.time_indices
     idxs = ("S1", "ST") if res.method == "sobol" else (res.main_index,)
-    fig, axes = plt.subplots(1, len(idxs), figsize=(6.5 * len(idxs), 4.4),
+    names = list(t.groupby("parameter", sort=False)[idxs[-1]].max()
+                 .sort_values(ascending=False, kind="stable").index)
+    fig, axes = plt.subplots(1, len(idxs), figsize=(5.6 * len(idxs) + 2.6, 4.6),
                              constrained_layout=True, squeeze=False)
-    names = list(dict.fromkeys(t["parameter"]))
-    colours = dict(zip(names, _colours(len(names)), strict=True))
+    styles = dict(zip(names, palette(len(names)), strict=True))
     for ax, idx in zip(axes.flat, idxs, strict=True):
-        for name, d in t.groupby("parameter", sort=False):
-            line, = ax.plot(d["week"], d[idx], marker="o", ms=3, label=name,
-                            color=colours[name])
+        for name in names:
+            d = t[t["parameter"] == name]
+            colour, ls = styles[name]
+            ax.plot(d["week"], d[idx], marker="o", ms=2.5, lw=1.6, ls=ls, label=lever_label(name),
+                    color=colour)
             conf = d.get(f"{idx}_conf")
             if conf is not None and len(names) <= 6:  # bands for many lines hide the lines
                 ax.fill_between(d["week"], d[idx] - conf, d[idx] + conf, alpha=0.15,
-                                color=line.get_color())
-        ax.set(title=f"{idx} of adoption share over time", xlabel="week", ylabel=idx)
-    axes.flat[-1].legend(frameon=False, fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
+                                color=colour, lw=0)
+        ax.set(title=f"{idx}: how strongly each lever drives adoption, week by week",
+               xlabel="week", ylabel=idx)
+        ax.grid(alpha=0.3)
+    axes.flat[-1].legend(frameon=False, fontsize=7.5, loc="upper left",
+                         bbox_to_anchor=(1.02, 1.0), title="lever (largest first)",
+                         title_fontsize=8)
     return fig
 
 
 def morris_figure(res: SensitivityResult):
     """Morris mu_star against sigma for each output (above the diagonal: interactions)."""
     plt = _pyplot()
-    outputs = list(dict.fromkeys(res.indices["output"]))
+    outputs = _outputs(res)
     rows, cols = _grid(len(outputs))
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 4.2 * rows),
                              constrained_layout=True, squeeze=False)
     for ax, out in zip(axes.flat, outputs, strict=False):
+        if out in res.skipped:
+            _skipped_panel(ax, out, res.skipped[out])
+            continue
         d = res.indices[res.indices["output"] == out]
         ax.errorbar(d["mu_star"], d["sigma"], xerr=d["mu_star_conf"], fmt="o", ms=4,
                     capsize=2)
@@ -137,14 +189,16 @@ def morris_figure(res: SensitivityResult):
         placed: list[tuple[float, float, float]] = []  # x, y, label width (axes fractions)
         for r in d.nlargest(5, "mu_star").sort_values("sigma", ascending=False).itertuples():
             x, y = (r.mu_star - x0) / (x1 - x0), (r.sigma - y0) / (y1 - y0)
-            w = 0.017 * len(r.parameter)
+            text = lever_label(r.parameter)
+            w = 0.017 * len(text)
             # A label that would run into another labelled point or label goes below its point.
             crowded = any(abs(y - py) < 0.07 and (px <= x <= px + pw or x <= px <= x + w)
                           for px, py, pw in placed)
             placed.append((x, y, w))
-            ax.annotate(r.parameter, (r.mu_star, r.sigma), fontsize=7,
+            ax.annotate(text, (r.mu_star, r.sigma), fontsize=7,
                         xytext=(3, -10 if crowded else 3), textcoords="offset points")
-        ax.set(title=out, xlabel="mu_star", ylabel="sigma")
+        ax.set(title=outcome_label(out), xlabel="mu_star (mean absolute effect)",
+               ylabel="sigma (spread of effects)")
     _hide_spare(axes, len(outputs))
     fig.suptitle(f"Morris screening ({res.n} trajectories)")
     return fig
@@ -154,30 +208,51 @@ def convergence_figure(res: SensitivityResult):
     """The main index of every parameter as the sample grows, with CIs."""
     plt = _pyplot()
     c = res.convergence[res.convergence["index"] == res.main_index]
-    outputs = list(dict.fromkeys(c["output"]))
+    outputs = list(dict.fromkeys([*c["output"], *res.skipped]))
     rows, cols = _grid(len(outputs))
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.8 * rows),
                              constrained_layout=True, squeeze=False)
     names = list(dict.fromkeys(c["parameter"]))
-    colours = dict(zip(names, _colours(len(names)), strict=True))
+    styles = dict(zip(names, palette(len(names)), strict=True))
     for ax, out in zip(axes.flat, outputs, strict=False):
+        if out in res.skipped:
+            _skipped_panel(ax, out, res.skipped[out])
+            continue
         for name, d in c[c["output"] == out].groupby("parameter", sort=False):
-            line, = ax.plot(d["n"], d["value"], marker="o", ms=3, label=name,
-                            color=colours[name])
+            colour, ls = styles[name]
+            ax.plot(d["n"], d["value"], marker="o", ms=3, ls=ls, label=lever_label(name),
+                    color=colour)
             if d["conf"].notna().any() and len(names) <= 6:
                 ax.fill_between(d["n"], d["value"] - d["conf"], d["value"] + d["conf"],
-                                alpha=0.12, color=line.get_color())
+                                alpha=0.12, color=colour, lw=0)
         sizes = sorted(c["n"].unique())
         ax.set_xscale("log", base=2)
         ax.set_xticks(sizes, [str(int(x)) for x in sizes])
         ax.minorticks_off()
         xlabel = "trajectories" if res.method == "morris" else "base sample N"
-        ax.set(title=out, xlabel=xlabel, ylabel=res.main_index)
+        ax.set(title=outcome_label(out), xlabel=xlabel, ylabel=res.main_index)
     _hide_spare(axes, len(outputs))
-    if outputs:
-        axes.flat[0].legend(frameon=False, fontsize=6)
+    drawn = [ax for ax in axes.flat if ax.get_legend_handles_labels()[0]]
+    if drawn:
+        handles, labels = drawn[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside right upper", frameon=False, fontsize=7)
     fig.suptitle("Convergence: indices on growing sub-samples")
     return fig
+
+
+CAPTIONS = {
+    "indices_bars.png": "Sensitivity indices of every lever for each outcome, with 95% "
+                        "confidence intervals; an outcome that could not be analysed is an "
+                        "empty panel that gives the reason.",
+    "heatmap.png": "Which lever drives which outcome: the main index of each lever (rows) for "
+                   "each outcome (columns).",
+    "morris_mu_star_sigma.png": "Morris screening: mean absolute effect (mu_star) against "
+                                "the spread of effects (sigma); points above the diagonal act "
+                                "through interactions or non-linearity.",
+    "time_resolved.png": "How strongly each lever drives the adoption share, week by week.",
+    "convergence.png": "Convergence: the main index of each lever on growing sub-samples; "
+                       "flat lines mean the sample was large enough.",
+}
 
 
 def save_figures(res: SensitivityResult, folder: str | Path) -> list[Path]:
@@ -186,7 +261,7 @@ def save_figures(res: SensitivityResult, folder: str | Path) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     todo = []
-    if len(res.indices):
+    if len(res.indices) or res.skipped:
         todo += [("indices_bars.png", bars_figure), ("heatmap.png", heatmap_figure)]
         if res.method == "morris":
             todo.append(("morris_mu_star_sigma.png", morris_figure))
@@ -201,3 +276,42 @@ def save_figures(res: SensitivityResult, folder: str | Path) -> list[Path]:
         plt.close(fig)
         written.append(folder / name)
     return written
+
+
+def write_sensitivity_index(res: SensitivityResult, folder: str | Path,
+                            figures: list[Path]) -> Path:
+    """Write ``index.html`` in the analysis folder: question, design, every figure captioned.
+
+    Args:
+        res: The analysis.
+        folder: The analysis folder (figures live in its ``figures/``).
+        figures: The figure files written by :func:`save_figures`.
+
+    Returns:
+        Path of ``index.html``.
+    """
+    from aiscale_sim import __version__
+
+    folder = Path(folder)
+    outputs = _outputs(res)
+    factors = res.problem.factor_names
+    st = res.settings
+    what = ", ".join(in_sentence(outcome_label(o, unit=False)) for o in outputs)
+    question = (f"Which of {len(factors)} levers drive {what or 'the outcomes'}, and how much "
+                f"of each outcome's variance do they explain ({res.method})?")
+    design = [
+        ("method", f"{res.method} (main index {res.main_index})"),
+        ("levers varied", "; ".join(lever_label(p, unit=True) for p in factors)),
+        ("sample", f"N = {res.n}, {len(res.X)} points, {res.replicates} replicate(s) each"),
+        ("outcomes", ", ".join(outcome_label(o) for o in outputs)),
+    ]
+    if st.get("function"):
+        design.append(("function", str(st["function"])))
+    else:
+        design += [("base scenario", str(st.get("scenario") or "baseline")),
+                   ("weeks per run", str(st.get("steps") or "default"))]
+    design += [("seed", str(res.seed)), ("aiscale-sim version", __version__)]
+    notes = [f"Not analysed: {outcome_label(o)}: {r}" for o, r in res.skipped.items()]
+    figs = [(p, CAPTIONS.get(Path(p).name, Path(p).stem.replace("_", " "))) for p in figures]
+    return write_index(folder, title=f"Sensitivity analysis ({res.method})", question=question,
+                       design=design, figures=figs, notes=notes)
