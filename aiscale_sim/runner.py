@@ -88,6 +88,8 @@ FAILURES = "failures.json"
 PARTS = "parts"
 #: Committed part files that are merged into one, so a long experiment keeps few files.
 COMPACT_EVERY = 200
+#: After writing a part, the writer waits this many times as long before the next one.
+WRITE_PACE = 4.0
 
 KEY_COLUMNS = ("run_id", "scenario", "seed")
 
@@ -925,7 +927,7 @@ def _compact(out: Path) -> None:
     The merged part is committed before the old markers and files are deleted; a kill in
     between leaves some runs in two parts, which the readers count once.
     """
-    markers = _part_markers(out)
+    markers = [m for m in _part_markers(out) if m["stem"].startswith("b")]
     if len(markers) < 2:
         return
     parts = out / PARTS
@@ -1108,17 +1110,13 @@ def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps
                    disable=None if progress else True, file=sys.stderr, dynamic_ncols=True)
         pending: set = set()
         clean = False
-        n_parts = len(_part_markers(out))
+        writer = _Writer(out, by_id)
 
         def record(results):
-            nonlocal n_failed, n_kept, n_parts
-            marker = _write_batch(out, results, by_id)
-            n_failed += len(marker["failed"])
-            n_kept += len(marker["ok"])
-            n_parts += 1
-            if n_parts >= COMPACT_EVERY:
-                _compact(out)
-                n_parts = 1
+            nonlocal n_failed, n_kept
+            writer.add(results)
+            n_failed += sum(not r["ok"] for r in results)
+            n_kept += sum(bool(r["ok"]) for r in results)
             bar.update(len(results))
             bar.set_postfix(failed=n_failed, refresh=False)
 
@@ -1142,9 +1140,11 @@ def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps
                     for fut in finished:
                         record(fut.result())
                     top_up(n_workers if client is None else _dask_slots(client, workers))
+            writer.close()
             clean = True
         except BaseException as e:
             _stop_workers(pool, pending, client)
+            writer.close()
             manifest.update(status="interrupted", updated=_now())
             _write_json(out / MANIFEST, manifest)
             if isinstance(e, KeyboardInterrupt):
@@ -1159,6 +1159,75 @@ def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps
                 pool.shutdown(wait=False)
     _consolidate(out, manifest)
     return Experiment(out)
+
+
+class _Writer:
+    """Writes finished runs to the folder from a thread, as soon as they arrive.
+
+    The writing overlaps the runs instead of holding them up. Runs that end while a part is
+    being written share the next part, and after each part the writer pauses
+    ``WRITE_PACE`` times as long as the part took, so that very short runs do not spend most
+    of their time on files (writing stays under a fifth of the time, and a finished run waits
+    a fraction of a second at most). Every ``COMPACT_EVERY`` parts are merged into one. An
+    error while writing (a full disk) is raised in the caller's thread.
+    """
+
+    def __init__(self, out: Path, by_id: Mapping[int, Run]):
+        import threading
+
+        import pyarrow.parquet  # noqa: F401 - imported now, so the first part is quick too
+
+        self.out, self.by_id = out, by_id
+        self._buffer: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._parts = sum(1 for m in _part_markers(out) if m["stem"].startswith("b"))
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="aiscale-writer")
+        self._thread.start()
+
+    def add(self, results: list[dict[str, Any]]) -> None:
+        """Queue finished runs for writing."""
+        if self._error is not None:
+            raise self._error
+        with self._lock:
+            self._buffer.extend(results)
+        self._wake.set()
+
+    def _flush(self) -> None:
+        with self._lock:
+            results, self._buffer = self._buffer, []
+        if results:
+            _write_batch(self.out, results, self.by_id)
+            self._parts += 1
+            if self._parts >= COMPACT_EVERY:
+                _compact(self.out)
+                self._parts = 0
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait()
+            if self._stop.is_set():
+                return
+            self._wake.clear()
+            t0 = time.perf_counter()
+            try:
+                self._flush()
+            except BaseException as e:  # handed to the main thread by add() and close()
+                self._error = e
+                return
+            if self._stop.wait(min(WRITE_PACE * (time.perf_counter() - t0), 0.5)):
+                return
+
+    def close(self) -> None:
+        """Write what is left and stop the thread; raises a writing error if there was one."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        self._flush()
 
 
 def _stop_workers(pool: Any, pending: set, client) -> None:
