@@ -876,6 +876,15 @@ def _open_folder(out: Path, design: list[Run], steps: int,
             raise _refuse_other(out, manifest, design, steps, weekly,
                                 f"{len(missing)} of its runs are not in this design")
         grown, new = _grow(kept, design)
+        asked = dict(zip(_run_keys(design), (r.run_id for r in design), strict=True))
+        if getattr(design, "kind", None) == "matrix" and any(
+                asked.get(k, r.run_id) != r.run_id
+                for k, r in zip(_run_keys(grown), grown, strict=True)):
+            # Readers of a sample-matrix experiment find a run's row and replicate from its
+            # id (row * replicates + replicate); renumbered runs would land on other rows.
+            raise _refuse_other(out, manifest, design, steps, weekly,
+                                "a sample-matrix experiment grows by rows only, with the "
+                                "same replicates")
         if new:
             fresh = _new_manifest(grown, steps, design_hash(grown, steps, weekly), metadata)
             for k in ("created", "failures", "counts"):

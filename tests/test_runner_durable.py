@@ -211,3 +211,22 @@ def test_a_folder_that_cannot_grow_into_this_design_is_refused(tmp_path):
     mf.write_text(json.dumps(manifest))
     with pytest.raises(UserInputError, match="different model.*0123456789abcdef"):
         run_experiment(two_scenarios(8), out, steps=STEPS, executor="serial", progress=False)
+
+
+def test_a_sample_matrix_grows_by_rows_not_by_replicates(tmp_path, monkeypatch):
+    import numpy as np
+
+    from aiscale_sim.runner import design_from_matrix
+
+    out = tmp_path / "matrix"
+    rows = np.array([[0.0], [10.0], [20.0]])
+    run_experiment(design_from_matrix(TINY, ["training_hours"], rows[:2], 2, 5), out,
+                   steps=STEPS, executor="serial", progress=False)
+    with pytest.raises(UserInputError, match="grows by rows only"):
+        run_experiment(design_from_matrix(TINY, ["training_hours"], rows[:2], 3, 5), out,
+                       steps=STEPS, executor="serial", progress=False)
+    ran = counting_runs(monkeypatch)
+    more = design_from_matrix(TINY, ["training_hours"], rows, 2, 5)
+    exp = run_experiment(more, out, steps=STEPS, executor="serial", progress=False)
+    assert sorted(ran) == [4, 5]
+    assert [r.as_dict() for r in exp.design] == [r.as_dict() for r in more]
