@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 
 from aiscale_sim.errors import UserInputError
-from aiscale_sim.files import write_bytes, write_parquet
+from aiscale_sim.files import atomic_write, write_bytes, write_parquet
 from aiscale_sim.levers import LEVERS, LEVERS_BY_NAME, unknown_lever_error
 from aiscale_sim.outputs import MODEL_REPORTERS, NOT_REACHED_OUTCOMES
 from aiscale_sim.scenarios import Phase, check_phase_weeks, validate_phases
@@ -455,21 +455,58 @@ def _numeric_fix(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _write_arrow(path: Path, df: pd.DataFrame) -> None:
+    """Write a DataFrame as an Arrow IPC file, atomically (quick to write and to read)."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+
+    def write(f):
+        with pa.ipc.new_file(f, table.schema) as w:
+            w.write_table(table)
+
+    atomic_write(path, write)
+
+
+def _read_arrow(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+
+    with pa.OSFile(str(path), "rb") as f:
+        return pa.ipc.open_file(f).read_all().to_pandas()
+
+
 def _read_parts(out: Path, markers: Sequence[Mapping[str, Any]], kind: str,
                 seen: set[int] | None = None) -> pd.DataFrame | None:
-    """The committed parts' rows of one table, each run once (the first part that has it)."""
+    """The committed parts' rows of one table, each run once (the first part that has it).
+
+    A run's own part keeps its summary row in its marker and its time series as Arrow; a
+    merged part keeps both as Parquet.
+    """
     seen = set() if seen is None else seen
     frames = []
+    rows: list[dict[str, Any]] = []
     for m in markers:
         ids = {int(x) for x in m.get("ok", [])} - seen
-        p = out / PARTS / f"{m['stem']}.{kind}.parquet"
-        if not ids or not p.exists():
+        if not ids:
             continue
-        df = pd.read_parquet(p)
+        if kind == "summaries" and "rows" in m:
+            rows.extend(r for r in m["rows"] if int(r["run_id"]) in ids)
+            seen.update(ids)
+            continue
+        p = out / PARTS / f"{m['stem']}.{kind}.parquet"
+        arrow = p.with_suffix(".arrow")
+        if arrow.exists():
+            df = _read_arrow(arrow)
+        elif p.exists():
+            df = pd.read_parquet(p)
+        else:
+            continue
         if len(ids) < len(m["ok"]):  # some runs are also in an earlier part
             df = df[df["run_id"].isin(ids)]
         frames.append(df)
         seen.update(ids)
+    if rows:
+        frames.append(pd.DataFrame(rows))
     frames = [f for f in frames if len(f)]
     if not frames:
         return None
@@ -917,15 +954,13 @@ def _write_batch(out: Path, results: list[dict[str, Any]], by_id: Mapping[int, R
         if not r["ok"]:
             run = by_id[r["run_id"]]
             failed.append({**run.as_dict(), "error": r["error"], "traceback": r["traceback"]})
-    if ok:
+    if ok:  # a part is cheap to write: the time series as Arrow, the summary rows as JSON
         ok.sort(key=lambda r: r["run_id"])
-        write_parquet(parts / f"{stem}.timeseries.parquet",
-                        pd.concat([r["timeseries"] for r in ok], ignore_index=True))
-        write_parquet(parts / f"{stem}.summaries.parquet",
-                        pd.DataFrame([r["row"] for r in ok]))
+        _write_arrow(parts / f"{stem}.timeseries.arrow",
+                     pd.concat([r["timeseries"] for r in ok], ignore_index=True))
     nan = [r["run_id"] for r in ok if r["row"].get("nan_outcomes")]
     marker = {"stem": stem, "ok": [r["run_id"] for r in ok], "failed": failed, "nan": nan,
-              "written": time.time()}
+              "written": time.time(), "rows": [r["row"] for r in ok]}
     _write_json(parts / f"{stem}.done.json", marker)  # commits the batch
     return marker
 
@@ -956,8 +991,8 @@ def _compact(out: Path) -> None:
     _write_json(parts / f"{stem}.done.json", marker)  # commits the merged part
     for m in markers:
         (parts / f"{m['stem']}.done.json").unlink(missing_ok=True)
-        for kind in ("timeseries", "summaries"):
-            (parts / f"{m['stem']}.{kind}.parquet").unlink(missing_ok=True)
+        for f in parts.glob(f"{m['stem']}.*"):
+            f.unlink(missing_ok=True)
 
 
 def _marker_ids(m: Mapping[str, Any]) -> int:
