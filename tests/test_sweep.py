@@ -2,6 +2,7 @@
 
 import time
 
+import pandas as pd
 import pytest
 
 from aiscale_sim import load_experiment
@@ -42,9 +43,15 @@ def test_sweep_writes_experiment_and_plots(tmp_path):
     assert (out / "adoption_share_vs_training_hours.png").is_file()
     assert (out / "roi_vs_centralisation.png").is_file()
     assert exp.manifest["metadata"]["command"] == "sweep"
-    # a different design into the same folder is refused
-    f.write_text(SWEEP.replace("seeds = 2", "seeds = 3"))
+    # a different design into the same folder is refused (more seeds would grow it instead)
+    f.write_text(SWEEP.replace("steps = 30", "steps = 31"))
     assert main(["sweep", str(f), "--executor", "serial", "--out", str(out), "--quiet"]) == 2
+    f.write_text(SWEEP.replace("seeds = 2", "seeds = 3"))
+    assert main(["sweep", str(f), "--executor", "serial", "--out", str(out), "--quiet"]) == 0
+    grown = load_experiment(out)
+    assert len(grown.summaries) == 12
+    kept = grown.summaries[grown.summaries["run_id"].isin(exp.summaries["run_id"])]
+    pd.testing.assert_frame_equal(kept.reset_index(drop=True), exp.summaries)
 
 
 @pytest.mark.parametrize("content, message", [
