@@ -46,6 +46,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import time
 import traceback
 import uuid
