@@ -32,7 +32,7 @@ OUTCOMES: dict[str, Outcome] = {
     "adoption_share": Outcome("Employees using AI regularly (%)", "share"),
     "adoption_managers": Outcome("Managers using AI regularly (%)", "share"),
     "adoption_frontline": Outcome("Frontline staff using AI regularly (%)", "share"),
-    "pilot_to_production_rate": Outcome("Pilots reaching production (%)", "share"),
+    "pilot_to_production_rate": Outcome("Pilot-to-production rate (%)", "share"),
     "use_cases_in_production": Outcome("Use cases in production", "count"),
     "use_cases_scaled": Outcome("Use cases scaled to other units", "count"),
     "pilots_launched": Outcome("Pilots launched", "count"),

@@ -164,7 +164,7 @@ def test_model_sensitivity_figures_use_lever_labels(tmp_path):
     assert "pilot_to_production_rate" in res.skipped and len(res.indices)
     fig = bars_figure(res)
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
-    assert "Pilots reaching production (%): not analysed" in titles
+    assert "Pilot-to-production rate (%): not analysed" in titles
     ticks = {t.get_text() for ax in fig.axes for t in ax.get_yticklabels()}
     assert {"Pilot launch rate", "Training"} <= ticks
     plt.close(fig)
