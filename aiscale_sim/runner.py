@@ -180,8 +180,7 @@ def run_batch(runs: Sequence[Run], steps: int, fingerprint: str | None = None,
     return [_run_one(r, steps, fingerprint, weekly) for r in runs]
 
 
-
-# --- the runner -----------------------------------------------------------------------------
+# --- the loop -------------------------------------------------------------------------------
 
 def _check_weekly(weekly: Sequence[str] | None) -> list[str] | None:
     """The weekly metrics to store, checked against the model's reporters (None: all)."""

@@ -155,7 +155,7 @@ def _batch_size(n_runs: int, workers: int) -> int:
     return 1
 
 
-# --- the runner -----------------------------------------------------------------------------
+# --- stopping -------------------------------------------------------------------------------
 
 def _stop_workers(pool: Any, pending: set, client) -> None:
     """Stop at once: cancel queued tasks and end worker processes mid-run.

@@ -283,6 +283,7 @@ def load_experiment(path: str | Path) -> Experiment:
     return Experiment(path)
 
 
+# --- the folder: manifest, growth, parts, lock ----------------------------------------------
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
