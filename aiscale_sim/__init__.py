@@ -7,6 +7,14 @@ adopt AI tools, or don't. Start with :func:`simulate`::
     from aiscale_sim import simulate
     result = simulate("baseline", seed=1)
     result.summary["outcomes"]["pilot_to_production_rate"]
+
+Imports run down the layers, low to high: data and helpers (``levers``, ``labels``, ``files``);
+the model (``model``, its agents, ``simulate``); running many (:mod:`aiscale_sim.experiment`,
+:mod:`aiscale_sim.runner`); questions (``sweep``, ``compare``, ``sensitivity``); faces (the
+CLI, reports, figures). The model's own modules (``model``, ``agents``, ``pipeline``,
+``outputs``, ``portfolio``, ``talent``) import each other, as Mesa's model and agents do: the
+model holds its agents and the agents read the model they belong to. ``tests/test_layers.py``
+checks both.
 """
 
 from importlib.metadata import PackageNotFoundError

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from aiscale_sim.files import write_csv
+from aiscale_sim.labels import format_outcome
 from aiscale_sim.runner import Experiment, design_from_scenarios, run_experiment
 from aiscale_sim.simulate import resolve
 
@@ -133,8 +134,8 @@ def verdict(table: pd.DataFrame, strategies: Sequence[str],
         best = t.iloc[0]
         name = best["strategy"]
         if len(t) == 1:
-            lines.append(f"{title}: only {name} has a value (mean {_fmt(best['mean'], col)})"
-                         f"{note}.")
+            lines.append(f"{title}: only {name} has a value "
+                         f"(mean {format_outcome(best['mean'], col)}){note}.")
             continue
         runner = t.iloc[1]
         if summaries is not None:
@@ -147,23 +148,13 @@ def verdict(table: pd.DataFrame, strategies: Sequence[str],
             ti, lo = 0, n - w
         if w == 0 and lo == 0:
             lines.append(f"{title}: {name} and {runner['strategy']} are equal on every one of "
-                         f"{ti} paired seeds (mean {_fmt(best['mean'], col)}){note}.")
+                         f"{ti} paired seeds (mean {format_outcome(best['mean'], col)}){note}.")
             continue
         lines.append(
-            f"{title}: {name} is best (mean {_fmt(best['mean'], col)}), ahead of the "
-            f"runner-up {runner['strategy']} ({_fmt(runner['mean'], col)}) on {w} paired "
+            f"{title}: {name} is best (mean {format_outcome(best['mean'], col)}), ahead of the "
+            f"runner-up {runner['strategy']} ({format_outcome(runner['mean'], col)}) on {w} paired "
             f"seeds, behind on {lo}, tied on {ti} ({_confidence(w, ti, lo)}){note}.")
     return lines
-
-
-def _fmt(v: float, col: str) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "n/a"
-    if col in ("adoption_share", "pilot_to_production_rate", "roi"):
-        return f"{v:.0%}"
-    if col in ("cumulative_value", "cumulative_cost"):
-        return f"${v:,.1f}M"
-    return f"{v:,.1f}"
 
 
 def run_compare(scenarios: Sequence[Any], out_dir: str | Path, *, n_seeds: int = 10,

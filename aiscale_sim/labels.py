@@ -10,6 +10,7 @@ they are.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from aiscale_sim.levers import LEVERS_BY_NAME
@@ -93,6 +94,23 @@ def format_value(name: str, value: float | None) -> str:
     if kind == "money":
         return f"${value:,.1f}M" if abs(value) >= 1 or value == 0 else f"${value:.2g}M"
     return f"{value:,.1f}"
+
+
+def format_outcome(v: float | None, col: str) -> str:
+    """An outcome's value as the comparison table, verdict and report write it.
+
+    Args:
+        v: The value (None or NaN: not defined).
+        col: The outcome column, which says how to write it: shares and ROI in whole
+            percent, money in $M with one decimal, anything else with one decimal.
+    """
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    if col in ("adoption_share", "pilot_to_production_rate", "roi"):
+        return f"{v:.0%}"
+    if col in ("cumulative_value", "cumulative_cost"):
+        return f"${v:,.1f}M"
+    return f"{v:,.1f}"
 
 
 def format_axis(ax, name: str, axis: str = "y") -> None:

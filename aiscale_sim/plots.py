@@ -5,12 +5,24 @@ Plotting is kept out of the model: importing :mod:`aiscale_sim` does not import 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from aiscale_sim.labels import format_axis
 
-if TYPE_CHECKING:
-    from aiscale_sim.simulate import SimulationResult
+
+class RunResult(Protocol):
+    """What the overview reads from a run (a :class:`~aiscale_sim.simulate.SimulationResult`).
+
+    Described here rather than imported, so that the figures depend on the run's data and not
+    on the model's module.
+    """
+
+    summary: dict[str, Any]
+    timeseries: Any  # pandas.DataFrame: one row per week
+
+    @property
+    def outcomes(self) -> dict[str, Any]:
+        """The end-of-run outcomes."""
 
 FUNNEL = (("pilots_active", "pilots being built", "#4C72B0"),
           ("pilots_in_purgatory", "in purgatory", "#DD8452"),
@@ -29,7 +41,7 @@ def _pyplot():
     return plt
 
 
-def overview_figure(result: SimulationResult):
+def overview_figure(result: RunResult):
     """Three panels: adoption over time, the pilot funnel over time, purgatory reasons."""
     plt = _pyplot()
     from matplotlib.legend_handler import HandlerTuple

@@ -13,7 +13,7 @@ import pandas as pd
 
 from aiscale_sim.files import write_bytes
 from aiscale_sim.index_page import write_index
-from aiscale_sim.labels import format_axis, outcome_label, palette
+from aiscale_sim.labels import format_axis, format_outcome, outcome_label, palette
 from aiscale_sim.runner import Experiment
 
 
@@ -129,7 +129,6 @@ def write_report(exp: Experiment, table: pd.DataFrame, strategies: Sequence[str]
         Path of ``report.html``.
     """
     from aiscale_sim.budget import annual_budget_cost
-    from aiscale_sim.compare import _fmt
 
     figs = comparison_figures(exp, strategies)
     for name, data in figs.items():
@@ -153,8 +152,9 @@ def write_report(exp: Experiment, table: pd.DataFrame, strategies: Sequence[str]
     wide = pd.DataFrame({"outcome": table.drop_duplicates("outcome")["label"].to_list()})
     for name in strategies:
         t = table[table["strategy"] == name]
-        wide[name] = [f"{_fmt(m, o)} [{_fmt(lo, o)}, {_fmt(hi, o)}]" for m, lo, hi, o in
-                      zip(t["mean"], t["p05"], t["p95"], t["outcome"], strict=True)]
+        wide[name] = [f"{format_outcome(m, o)} [{format_outcome(lo, o)}, {format_outcome(hi, o)}]"
+                      for m, lo, hi, o in zip(t["mean"], t["p05"], t["p95"], t["outcome"],
+                                              strict=True)]
     diffs = pd.DataFrame({"outcome": table.drop_duplicates("outcome")["label"].to_list()})
     for name in strategies[1:]:
         t = table[table["strategy"] == name]

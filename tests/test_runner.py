@@ -14,6 +14,7 @@ import pytest
 import aiscale_sim.runner as runner
 from aiscale_sim import load_experiment
 from aiscale_sim.errors import UserInputError
+from aiscale_sim.experiment import executors
 from aiscale_sim.runner import (
     Run,
     design_from_grid,
@@ -292,8 +293,8 @@ def test_a_folder_in_use_is_refused(tmp_path):
 def test_silent_endpoint_fails_by_the_deadline_and_leaves_no_folder(tmp_path, monkeypatch):
     import socket
 
-    monkeypatch.setattr(runner, "SCHEDULER_DEADLINE_S", 3)
-    monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT_S", 60)  # dask's own timeout would not help
+    monkeypatch.setattr(executors, "SCHEDULER_DEADLINE_S", 3)
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT_S", 60)  # dask's own timeout would not help
     with socket.socket() as srv:  # accepts connections, never says a word
         srv.bind(("127.0.0.1", 0))
         srv.listen(8)

@@ -16,6 +16,7 @@ import pytest
 import aiscale_sim.runner as runner
 from aiscale_sim import load_experiment
 from aiscale_sim.errors import UserInputError
+from aiscale_sim.experiment import store
 from aiscale_sim.runner import design_from_grid, design_from_scenarios, run_experiment
 
 TINY = {"employees": 300, "business_units": 3}
@@ -134,8 +135,8 @@ def test_parts_written_twice_or_merged_count_once(tmp_path, monkeypatch):
 
 
 def test_many_runs_are_merged_into_few_parts(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "COMPACT_EVERY", 2)
-    monkeypatch.setattr(runner, "WRITE_PACE", 0.0)
+    monkeypatch.setattr(store, "COMPACT_EVERY", 2)
+    monkeypatch.setattr(store, "WRITE_PACE", 0.0)
     d = two_scenarios(4)
     clean = run_experiment(d, tmp_path / "clean", steps=STEPS, executor="serial",
                            progress=False)

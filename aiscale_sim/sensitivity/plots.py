@@ -6,7 +6,7 @@ Imported only when figures are drawn, so ``import aiscale_sim`` never imports ma
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -14,12 +14,37 @@ import pandas as pd
 from aiscale_sim.files import save_figure
 from aiscale_sim.index_page import write_index
 from aiscale_sim.labels import in_sentence, lever_label, outcome_label, palette
-
-if TYPE_CHECKING:
-    from aiscale_sim.sensitivity.analysis import SensitivityResult
+from aiscale_sim.sensitivity.problem import Problem
 
 
-def _outputs(res: SensitivityResult) -> list[str]:
+class Analysis(Protocol):
+    """What the figures read from an analysis.
+
+    That is, from a :class:`~aiscale_sim.sensitivity.analysis.SensitivityResult`, described
+    here rather than imported, so that the figures depend on the analysis's data and not on
+    its module, which draws them when it saves.
+    """
+
+    method: str
+    problem: Problem
+    n: int
+    replicates: int
+    seed: int
+    indices: pd.DataFrame
+    time_indices: pd.DataFrame
+    convergence: pd.DataFrame
+    skipped: dict[str, str]
+    settings: dict[str, Any]
+
+    @property
+    def main_index(self) -> str:
+        """The index the method ranks by."""
+
+    def ranking(self, output: str) -> pd.DataFrame:
+        """Factors ranked by the main index for one output."""
+
+
+def _outputs(res: Analysis) -> list[str]:
     """Analysed outputs, then skipped ones, each once (skipped ones get an empty panel)."""
     return list(dict.fromkeys([*res.indices["output"], *res.skipped]))
 
@@ -62,7 +87,7 @@ def _grid(n: int):
     return rows, cols
 
 
-def bars_figure(res: SensitivityResult):
+def bars_figure(res: Analysis):
     """One panel per output: the indices of every parameter with 95% CIs."""
     plt = _pyplot()
     outputs = _outputs(res)
@@ -97,7 +122,7 @@ def bars_figure(res: SensitivityResult):
     return fig
 
 
-def heatmap_figure(res: SensitivityResult):
+def heatmap_figure(res: Analysis):
     """Parameters x outputs, coloured by the main index (Morris: mu_star / max per output)."""
     plt = _pyplot()
     idx = res.main_index
@@ -136,7 +161,7 @@ def heatmap_figure(res: SensitivityResult):
     return fig
 
 
-def time_figure(res: SensitivityResult):
+def time_figure(res: Analysis):
     """Indices of the adoption share, week by week, one line per parameter.
 
     Lines are told apart by colour and line style (eight colours, then dashed, ...); the
@@ -169,7 +194,7 @@ def time_figure(res: SensitivityResult):
     return fig
 
 
-def morris_figure(res: SensitivityResult):
+def morris_figure(res: Analysis):
     """Morris mu_star against sigma for each output (above the diagonal: interactions)."""
     plt = _pyplot()
     outputs = _outputs(res)
@@ -204,7 +229,7 @@ def morris_figure(res: SensitivityResult):
     return fig
 
 
-def convergence_figure(res: SensitivityResult):
+def convergence_figure(res: Analysis):
     """The main index of every parameter as the sample grows, with CIs."""
     plt = _pyplot()
     c = res.convergence[res.convergence["index"] == res.main_index]
@@ -255,7 +280,7 @@ CAPTIONS = {
 }
 
 
-def save_figures(res: SensitivityResult, folder: str | Path) -> list[Path]:
+def save_figures(res: Analysis, folder: str | Path) -> list[Path]:
     """Draw every figure that applies to ``res`` into ``folder``."""
     plt = _pyplot()
     folder = Path(folder)
@@ -278,7 +303,7 @@ def save_figures(res: SensitivityResult, folder: str | Path) -> list[Path]:
     return written
 
 
-def write_sensitivity_index(res: SensitivityResult, folder: str | Path,
+def write_sensitivity_index(res: Analysis, folder: str | Path,
                             figures: list[Path]) -> Path:
     """Write ``index.html`` in the analysis folder: question, design, every figure captioned.
 
