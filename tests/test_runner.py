@@ -210,9 +210,11 @@ SCRIPT = textwrap.dedent("""
     from aiscale_sim.runner import design_from_grid, run_experiment
 
     if __name__ == "__main__":
-        d = design_from_grid({"employees": 300, "business_units": 3},
+        # Runs long enough (a few tenths of a second each) that the experiment is still going
+        # when the test has seen the first runs committed.
+        d = design_from_grid({"employees": 600, "business_units": 3},
                              {"training_hours": [0.0, 5.0, 10.0, 20.0, 30.0]}, 4, 3)
-        run_experiment(d, sys.argv[1], steps=40, executor="processes", workers=2,
+        run_experiment(d, sys.argv[1], steps=160, executor="processes", workers=2,
                        progress=False)
 """)
 
