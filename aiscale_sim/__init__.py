@@ -17,20 +17,13 @@ model holds its agents and the agents read the model they belong to. ``tests/tes
 checks both.
 """
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
-
-try:
-    __version__ = _version("aiscale-sim")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
-
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.levers import LEVERS, Lever, defaults
 from aiscale_sim.model import EnterpriseModel
 from aiscale_sim.runner import load_experiment
 from aiscale_sim.scenarios import Scenario, load_scenario
 from aiscale_sim.simulate import HORIZON_WEEKS, SimulationResult, simulate
+from aiscale_sim.version import __version__  # noqa: F401 (re-exported)
 
 __all__ = [
     "HORIZON_WEEKS",

@@ -35,7 +35,7 @@ HORIZON_WEEKS = 260
 
 def package_version() -> str:
     """The installed aiscale-sim version."""
-    from aiscale_sim import __version__
+    from aiscale_sim.version import __version__
 
     return __version__
 

@@ -315,7 +315,7 @@ def write_sensitivity_index(res: Analysis, folder: str | Path,
     Returns:
         Path of ``index.html``.
     """
-    from aiscale_sim import __version__
+    from aiscale_sim.version import __version__
 
     folder = Path(folder)
     outputs = _outputs(res)
