@@ -216,7 +216,7 @@ class EnterpriseModel(mesa.Model):
             unit.sponsor_offset = offset
             self.units.append(unit)
         self.idea_queue: deque[list[tuple]] = deque()  # weeks of idea arrivals drawn ahead
-        self.idea_queue_rates: np.ndarray | None = None
+        self.idea_queue_key: np.ndarray | None = None  # idea rates and incentive drawn with
         self.idea_queue_mix = None  # the portfolio.IdeaMix the queued ideas were drawn with
         self.teams: list[AITeam] = []
         self.coe: AITeam | None = None
@@ -324,7 +324,7 @@ class EnterpriseModel(mesa.Model):
 
     @property
     def unit_headcount(self) -> np.ndarray:
-        """Employees of each unit, AI staff who serve it included (fixed during a run)."""
+        """Business employees of each unit, AI staff not counted (fixed during a run)."""
         return self._unit_size
 
     def embedded_team(self, unit: int) -> AITeam | None:

@@ -195,23 +195,23 @@ def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
     """Each unit puts forward new AI ideas (Poisson, more in experimenting cultures).
 
     Arrivals are drawn :data:`IDEA_BLOCK_WEEKS` weeks at a time from the ``ideas`` stream
-    (:func:`draw_ideas`); this week's are taken from the front. Should the arrival rate
-    change (a phase of the scenario), the rest of the block is drawn again.
+    (:func:`draw_ideas`); this week's are taken from the front. Should anything that shapes
+    arrivals change (the rates, the pilot-count incentive or the class and sourcing mix, e.g.
+    in a phase of the scenario), the rest of the block is drawn again.
     """
     lv, pp = model.levers, model.pipeline_params
     rates = idea_rates(model)
-    lv, pp = model.levers, model.pipeline_params
     mix = portfolio.idea_mix(model)
     # The block is redrawn when anything that shapes arrivals changes.
     key = np.concatenate([rates, [lv["pilot_count_incentive"]]])
     queue = model.idea_queue
-    if not queue or not np.array_equal(key, model.idea_queue_rates) or (
+    if not queue or not np.array_equal(key, model.idea_queue_key) or (
             mix != model.idea_queue_mix):
         queue.clear()
         queue.extend(draw_ideas(rates, model.streams["ideas"], pp.value_scale, IDEA_BLOCK_WEEKS,
                                 mix, model.streams["portfolio"],
                                 vanity_share(lv["pilot_count_incentive"]), pp.vanity_value))
-        model.idea_queue_rates = key
+        model.idea_queue_key = key
         model.idea_queue_mix = mix
     new = []
     for (unit, value, difficulty, data_needs, risk, infra, commit, kind, bought,

@@ -31,3 +31,23 @@ def live_use_case(m, team=None, **kw):
         uc.team = team
     go_live(m, uc)
     return uc
+
+
+def interrupt_runner_after(monkeypatch, tasks: int):
+    """Make the runner's task function raise KeyboardInterrupt after ``tasks`` tasks ran.
+
+    Returns the real function, so a test can put it back to resume.
+    """
+    import aiscale_sim.runner as runner
+
+    real = runner.run_batch
+    calls = []
+
+    def interrupting(runs, steps, *args):
+        if len(calls) == tasks:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(runs, steps, *args)
+
+    monkeypatch.setattr(runner, "run_batch", interrupting)
+    return real

@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from builders import interrupt_runner_after
 
 import aiscale_sim.runner as runner
 from aiscale_sim import load_experiment
@@ -156,16 +157,7 @@ def test_failing_run_is_recorded_and_others_finish(tmp_path, monkeypatch):
 def test_resume_after_partial_run_and_different_design_is_refused(tmp_path, monkeypatch):
     d = tiny_design()
     full = run_experiment(d, tmp_path / "full", steps=STEPS, executor="serial", progress=False)
-    calls = []
-    real = runner.run_batch
-
-    def interrupt_after_two(runs, steps, *args):
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        calls.append(1)
-        return real(runs, steps, *args)
-
-    monkeypatch.setattr(runner, "run_batch", interrupt_after_two)
+    real = interrupt_runner_after(monkeypatch, 2)
     with pytest.raises(KeyboardInterrupt):
         run_experiment(d, tmp_path / "part", steps=STEPS, executor="serial", progress=False)
     assert load_experiment(tmp_path / "part").status == "interrupted"

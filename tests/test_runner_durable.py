@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import interrupt_runner_after
 
 import aiscale_sim.runner as runner
 from aiscale_sim import load_experiment
@@ -83,16 +84,7 @@ def test_ctrl_c_stops_within_2_s_keeps_finished_runs_and_prints_the_resume_comma
 
 
 def test_ctrl_c_in_process_says_how_many_runs_are_kept(tmp_path, monkeypatch, capsys):
-    real = runner.run_batch
-    calls = []
-
-    def interrupt_after_three(runs, steps, *args):
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        calls.append(1)
-        return real(runs, steps, *args)
-
-    monkeypatch.setattr(runner, "run_batch", interrupt_after_three)
+    interrupt_runner_after(monkeypatch, 3)
     with pytest.raises(KeyboardInterrupt):
         run_experiment(two_scenarios(3), tmp_path / "x", steps=STEPS, executor="serial",
                        progress=False)
