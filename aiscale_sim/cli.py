@@ -153,12 +153,13 @@ def _pct(x: float | None) -> str:
 
 def cmd_run(args) -> int:
     """``aiscale run``."""
+    from aiscale_sim.plots import save_run
     from aiscale_sim.simulate import resolve, simulate
 
     overrides = dict(args.overrides)
     scenario = resolve(args.scenario, overrides)  # validates before anything is written
     result = simulate(scenario, seed=args.seed, steps=args.steps, progress=not args.quiet)
-    written = result.save(Path(args.out), plot=not args.no_plot)
+    written = save_run(result, Path(args.out), plot=not args.no_plot)
     if not args.quiet:
         print(format_summary(result))
         print()

@@ -5,8 +5,10 @@ Plotting is kept out of the model: importing :mod:`aiscale_sim` does not import 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
+from aiscale_sim.files import atomic_write
 from aiscale_sim.labels import format_axis
 
 
@@ -19,6 +21,9 @@ class RunResult(Protocol):
 
     summary: dict[str, Any]
     timeseries: Any  # pandas.DataFrame: one row per week
+
+    def save(self, out_dir: str | Path) -> list[Path]:
+        """Write the run's data files; return their paths."""
 
     @property
     def outcomes(self) -> dict[str, Any]:
@@ -108,3 +113,17 @@ def save_figure(fig, file) -> None:
     plt = _pyplot()
     fig.savefig(file, format="png", dpi=110)
     plt.close(fig)
+
+
+def save_run(result: RunResult, out_dir: str | Path, plot: bool = True) -> list[Path]:
+    """Write what ``aiscale run`` writes into ``out_dir``.
+
+    That is the run's ``summary.json`` and ``timeseries.csv`` and, with ``plot``, its
+    ``overview.png``. Every file is written to a temporary name and renamed into place.
+    """
+    written = result.save(out_dir)
+    if plot:
+        fig = overview_figure(result)
+        written.append(atomic_write(Path(out_dir) / "overview.png",
+                                    lambda f: save_figure(fig, f)))
+    return written

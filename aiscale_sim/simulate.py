@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from aiscale_sim.errors import UserInputError
-from aiscale_sim.files import atomic_write, write_csv, write_text
+from aiscale_sim.files import write_csv, write_text
 from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error, validate_levers
 from aiscale_sim.model import EnterpriseModel
 from aiscale_sim.outputs import summary_outcomes
@@ -184,24 +184,19 @@ class SimulationResult:
             raise RuntimeError("this result has no model attached (it was loaded or pickled)")
         return self.model
 
-    def save(self, out_dir: str | Path, plot: bool = True) -> list[Path]:
-        """Write ``summary.json``, ``timeseries.csv`` and ``overview.png`` into ``out_dir``.
+    def save(self, out_dir: str | Path) -> list[Path]:
+        """Write ``summary.json`` and ``timeseries.csv`` into ``out_dir``.
 
         Each file is written to a temporary name and renamed into place, so a crash never
-        leaves a half-written file.
+        leaves a half-written file. The overview figure is drawn by a higher layer:
+        :func:`aiscale_sim.plots.save_run` writes these files and ``overview.png``.
         """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        written = [
+        return [
             write_text(out / "summary.json", json.dumps(self.summary, indent=2)),
             write_csv(out / "timeseries.csv", self.timeseries),
         ]
-        if plot:
-            from aiscale_sim.plots import overview_figure, save_figure
-
-            fig = overview_figure(self)
-            written.append(atomic_write(out / "overview.png", lambda f: save_figure(fig, f)))
-        return written
 
 
 def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,

@@ -29,6 +29,7 @@ import numpy as np
 from aiscale_sim.levers import LEVERS_BY_NAME, POLICY_LEVERS
 from aiscale_sim.sensitivity import ModelEvaluator, lever_problem, run_sensitivity
 from aiscale_sim.sensitivity.evaluators import MODEL_OUTPUTS, Evaluation
+from aiscale_sim.sensitivity.plots import save_analysis
 
 LEVERS = [n for n in POLICY_LEVERS if LEVERS_BY_NAME[n].kind == "float"][:12]
 TARGETS = ((256, 2), (1024, 1))
@@ -55,7 +56,7 @@ def analysis_seconds(problem, n, replicates, weeks):
         t = time.perf_counter()
         res = run_sensitivity(problem, shaped_noise(weeks), method="sobol", n=n,
                               replicates=replicates, seed=1)
-        res.save(out)
+        save_analysis(res, out)
         return time.perf_counter() - t
     finally:
         shutil.rmtree(out, ignore_errors=True)
@@ -92,7 +93,7 @@ def main(argv=None):
     t0 = time.perf_counter()
     res = run_sensitivity(problem, timed, method="sobol", n=args.n,
                           replicates=args.replicates, seed=1)
-    res.save(out)
+    save_analysis(res, out)
     wall = time.perf_counter() - t0
     runs = len(res.X) * args.replicates
     per_min = runs / timing["runs"] * 60

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from aiscale_sim.sensitivity import ModelEvaluator, lever_problem, run_sensitivity
+from aiscale_sim.sensitivity.plots import save_analysis
 
 OUTPUTS = ("pilot_to_production_rate", "adoption_share", "time_to_50pct_adoption_weeks",
            "use_cases_in_production", "cumulative_value", "roi")
@@ -58,7 +59,7 @@ def main(argv=None):
     morris = run_sensitivity(lever_problem(), ev, method="morris", n=traj, replicates=reps,
                              seed=args.seed, outputs=OUTPUTS, progress=not args.quick,
                              settings={"org": org, "steps": steps})
-    morris.save(morris_dir)
+    save_analysis(morris, morris_dir)
     print(morris.ranking_text())
     chosen = top_levers(morris, top) if len(morris.indices) else ["training_hours"]
     print(f"\nMorris took {time.perf_counter() - t0:.0f} s; Sobol' on: {', '.join(chosen)}\n")
@@ -71,7 +72,7 @@ def main(argv=None):
     sobol = run_sensitivity(lever_problem(chosen), ev, method="sobol", n=n, replicates=reps,
                             seed=args.seed, outputs=OUTPUTS, progress=not args.quick,
                             settings={"org": org, "steps": steps})
-    sobol.save(sobol_dir)
+    save_analysis(sobol, sobol_dir)
     print(sobol.ranking_text())
     print(f"\nSobol' took {time.perf_counter() - t1:.0f} s; total "
           f"{time.perf_counter() - t0:.0f} s; results in {out}")

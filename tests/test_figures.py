@@ -124,7 +124,7 @@ def test_a_skipped_outcome_is_an_empty_panel_with_its_reason(tmp_path):
     import matplotlib.pyplot as plt
 
     from aiscale_sim.sensitivity import FunctionEvaluator, function_problem, run_sensitivity
-    from aiscale_sim.sensitivity.plots import bars_figure, heatmap_figure
+    from aiscale_sim.sensitivity.plots import bars_figure, heatmap_figure, save_analysis
 
     def two_outputs(x1, x2, x3, x4):
         return {"fine": x1 + 2 * x2, "y": math.nan if x1 > 2.5 else x1}
@@ -144,7 +144,7 @@ def test_a_skipped_outcome_is_an_empty_panel_with_its_reason(tmp_path):
     assert any("not analysed" in t.get_text() for t in fig.axes[0].get_xticklabels())
     plt.close(fig)
 
-    written = res.save(tmp_path / "sa")
+    written = save_analysis(res, tmp_path / "sa")
     assert tmp_path / "sa" / "index.html" in written
     pngs, page = _pngs_named_in_index(tmp_path / "sa")
     assert pngs and all(f'src="{p}"' in page for p in pngs)

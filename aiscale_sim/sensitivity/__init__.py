@@ -18,7 +18,7 @@ or step by step::
     problem = lever_problem("training_hours,change_management,executive_sponsorship")
     ev = ModelEvaluator(overrides={"employees": 2000}, steps=156, out_dir="out/sa")
     res = run_sensitivity(problem, ev, method="sobol", n=64, replicates=2, seed=1)
-    print(res.ranking_text()); res.save("out/sa")
+    print(res.ranking_text()); save_analysis(res, "out/sa")  # tables, figures, index.html
 
 SALib is imported only when an analysis runs.
 """
@@ -42,6 +42,7 @@ from aiscale_sim.sensitivity.evaluators import (
     load_function,
     replicate_seeds,
 )
+from aiscale_sim.sensitivity.plots import save_analysis
 from aiscale_sim.sensitivity.problem import (
     Parameter,
     Problem,
@@ -68,6 +69,7 @@ __all__ = [
     "noise_shares",
     "parse_lever_list",
     "replicate_seeds",
+    "save_analysis",
     "run_sensitivity",
     "sample",
     "sensitivity_analysis",

@@ -331,10 +331,11 @@ class SensitivityResult:
             "settings": self.settings,
         }
 
-    def save(self, out_dir: str | Path, plots: bool = True) -> list[Path]:
-        """Write indices.csv, indices.json, time_indices.csv, convergence.csv and figures/.
+    def save(self, out_dir: str | Path) -> list[Path]:
+        """Write indices.csv, indices.json, time_indices.csv, convergence.csv and sample.csv.
 
-        With ``plots``, also index.html: the question, the design and every figure, captioned.
+        The figures and index.html are drawn by a higher layer:
+        :func:`aiscale_sim.sensitivity.plots.save_analysis` writes these files and them.
         """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -347,12 +348,6 @@ class SensitivityResult:
         written.append(write_csv(out / "convergence.csv", self.convergence))
         written.append(write_csv(out / "sample.csv",
                                  pd.DataFrame(self.X, columns=self.problem.names)))
-        if plots:
-            from aiscale_sim.sensitivity.plots import save_figures, write_sensitivity_index
-
-            figures = save_figures(self, out / "figures")
-            written.extend(figures)
-            written.append(write_sensitivity_index(self, out, figures))
         return written
 
 

@@ -18,6 +18,7 @@ from aiscale_sim.errors import UserInputError
 from aiscale_sim.sensitivity.analysis import SensitivityResult, check_method, check_n
 from aiscale_sim.sensitivity.analysis import run_sensitivity as _run
 from aiscale_sim.sensitivity.evaluators import FunctionEvaluator, ModelEvaluator
+from aiscale_sim.sensitivity.plots import save_analysis
 from aiscale_sim.sensitivity.problem import function_problem, lever_problem
 
 
@@ -94,6 +95,6 @@ def sensitivity_analysis(method: str, n: int, *, levers: Any = None, analysis: A
                second_order=second_order, ci_share=ci_share, progress=progress,
                settings=settings)
     if save and out_dir is not None:
-        res.save(out_dir, plots=plots)
+        save_analysis(res, out_dir, plots=plots)
     res.settings["out_dir"] = None if out_dir is None else str(out_dir)
     return res

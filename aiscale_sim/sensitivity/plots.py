@@ -22,7 +22,7 @@ class Analysis(Protocol):
 
     That is, from a :class:`~aiscale_sim.sensitivity.analysis.SensitivityResult`, described
     here rather than imported, so that the figures depend on the analysis's data and not on
-    its module, which draws them when it saves.
+    its module.
     """
 
     method: str
@@ -42,6 +42,9 @@ class Analysis(Protocol):
 
     def ranking(self, output: str) -> pd.DataFrame:
         """Factors ranked by the main index for one output."""
+
+    def save(self, out_dir: str | Path) -> list[Path]:
+        """Write the analysis's tables; return their paths."""
 
 
 def _outputs(res: Analysis) -> list[str]:
@@ -340,3 +343,18 @@ def write_sensitivity_index(res: Analysis, folder: str | Path,
     figs = [(p, CAPTIONS.get(Path(p).name, Path(p).stem.replace("_", " "))) for p in figures]
     return write_index(folder, title=f"Sensitivity analysis ({res.method})", question=question,
                        design=design, figures=figs, notes=notes)
+
+
+def save_analysis(res: Analysis, out_dir: str | Path, plots: bool = True) -> list[Path]:
+    """Write an analysis's tables and, with ``plots``, its figures and ``index.html``.
+
+    The tables are the analysis's own (:meth:`SensitivityResult.save`); the figures go in
+    ``figures/`` and ``index.html`` shows the question, the design and every figure, captioned.
+    """
+    out = Path(out_dir)
+    written = res.save(out)
+    if plots:
+        figures = save_figures(res, out / "figures")
+        written.extend(figures)
+        written.append(write_sensitivity_index(res, out, figures))
+    return written
