@@ -7,6 +7,10 @@ Employees are many, so their state lives in numpy columns on the model (``model.
 every employee placed, when ``model.grid`` or ``employee.cell`` is first used) and can be
 selected, inspected and drawn like any Mesa agent. Units, teams and use cases are few and are
 ordinary per-agent Python objects.
+
+Agents name :class:`~aiscale_sim.model.EnterpriseModel` (for type hints only) because an agent
+reads the model it belongs to, as a Mesa agent reads ``self.model``; the model imports the
+agents it holds. That is the one circle of imports the package keeps.
 """
 
 from __future__ import annotations

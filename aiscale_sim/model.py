@@ -11,6 +11,11 @@ A step is one week. In order (docs/ODD.md, "Process overview and scheduling"):
 4. production models drift, are monitored and retrained, cause incidents, retire, are copied;
 5. every employee updates at once (:func:`employees.employee_step`);
 6. value and cost are booked, and reporters collect.
+
+The model imports its agents and the functions that move them (``agents``, ``pipeline``,
+``portfolio``, ``talent``, ``outputs``); they in turn name :class:`EnterpriseModel` in their type
+hints, because each reads the model it belongs to, as Mesa's agents read ``self.model``. That
+circle of imports is the model/agent pair of Mesa and is the only one in the package.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from aiscale_sim.agents import AITeam, BusinessUnit, Employee, UseCase
 from aiscale_sim.employees import EmployeeParams, PolicyInputs, UnitInputs, employee_step
 from aiscale_sim.levers import validate_levers
 from aiscale_sim.network import OrgNetwork, build_org
+from aiscale_sim.phases import Phase, validate_phases
 from aiscale_sim.pipeline import (
     PipelineParams,
     invest,
@@ -42,7 +48,6 @@ from aiscale_sim.pipeline import (
     weekly_value,
 )
 from aiscale_sim.portfolio import PortfolioParams
-from aiscale_sim.scenarios import Phase, validate_phases
 from aiscale_sim.states import Adoption, Role, Stage
 from aiscale_sim.talent import TalentParams, setup_talent, talent_step
 

@@ -10,6 +10,11 @@ pilots concluded (reached production or abandoned), the definition behind the Ga
 it is calibrated against; pilots still running or in purgatory at the horizon are not counted.
 The same rate is given by use-case class (classic ML, custom GenAI, assistants) and, for custom
 use cases, by sourcing (bought or built).
+
+Reporters read the model they report on, so this module names
+:class:`~aiscale_sim.model.EnterpriseModel` (for type hints only) while the model imports the
+reporters for its ``DataCollector``: the model/agent circle of Mesa, the one circle of imports
+the package keeps.
 """
 
 from __future__ import annotations

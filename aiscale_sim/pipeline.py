@@ -8,6 +8,10 @@ Anaconda 2020); pilots stall between proof of concept and production for want of
 infrastructure, business commitment or approval ("pilot purgatory"; Gartner 2019-2024,
 MIT NANDA 2025); production models decay and need monitoring and retraining (Sculley et al.
 2015, "Hidden technical debt in machine learning systems").
+
+The functions take the model they act on, so this module names
+:class:`~aiscale_sim.model.EnterpriseModel` (for type hints only) while the model imports them:
+the model/agent circle of Mesa, the one circle of imports the package keeps.
 """
 
 from __future__ import annotations

@@ -29,6 +29,10 @@ Sources:
 
 Magnitudes the sources do not give are marked "assumed" in :class:`UseCaseClass` and
 :class:`PortfolioParams`; docs/ODD.md, section 7.10, lists them.
+
+Its functions take the use case and the model they act on, so this module names them (for
+type hints only) while the model and the pipeline import it: the model/agent circle of Mesa,
+the one circle of imports the package keeps.
 """
 
 from __future__ import annotations

@@ -41,8 +41,8 @@ def package_version() -> str:
 
 
 #: Modules whose source decides what a run computes.
-MODEL_MODULES = ("agents", "employees", "levers", "model", "network", "outputs", "pipeline",
-                 "portfolio", "scenarios", "simulate", "states", "talent")
+MODEL_MODULES = ("agents", "employees", "levers", "model", "network", "outputs", "phases",
+                 "pipeline", "portfolio", "scenarios", "simulate", "states", "talent")
 
 
 @functools.cache

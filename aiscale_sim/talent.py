@@ -40,6 +40,10 @@ the replacement; if no replacement is coming (its target has fallen to zero) it 
 ``model.teams`` and its work passes to another team (the unit's embedded team, else the CoE,
 else the largest team) (:func:`reorganise_teams`). A position with no team yet (a unit
 without an embedded team, or no CoE) gets a new team when its first hire arrives.
+
+Its functions take the model they act on, so this module names
+:class:`~aiscale_sim.model.EnterpriseModel` (for type hints only) while the model imports them:
+the model/agent circle of Mesa, the one circle of imports the package keeps.
 """
 
 from __future__ import annotations
