@@ -46,13 +46,17 @@ def by_run(df):
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_within_2_s_keeps_finished_runs_and_prints_the_resume_command(tmp_path):
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_ctrl_c_stops_within_2_s_keeps_finished_runs_and_prints_the_resume_command(tmp_path,
+                                                                                     executor):
+    if executor == "dask":
+        pytest.importorskip("dask.distributed")
     aiscale = Path(sys.executable).with_name("aiscale")
     if not aiscale.exists():
         pytest.skip("the aiscale command is not installed next to this Python")
     out = tmp_path / "cmp"
     cmd = [str(aiscale), "compare", "baseline", "--seeds", "8", "--workers", "1",
-           "--steps", "60", "--out", str(out), "--quiet"]
+           "--executor", executor, "--steps", "60", "--out", str(out), "--quiet"]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen(cmd, env=env, start_new_session=True, stderr=subprocess.PIPE,
                             text=True)
@@ -68,6 +72,7 @@ def test_ctrl_c_stops_within_2_s_keeps_finished_runs_and_prints_the_resume_comma
     took = time.monotonic() - t0
     assert proc.returncode == 130
     assert took < 2.0, f"Ctrl-C took {took:.1f} s to stop"
+    assert "Traceback" not in err, err  # the workers leave Ctrl-C to the main process
     kept = load_experiment(out)
     assert kept.status == "interrupted"
     n = len(kept.summaries)

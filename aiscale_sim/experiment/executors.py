@@ -18,7 +18,10 @@ queued tasks and ends worker processes mid-run.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import time
 from typing import Any
 
@@ -107,10 +110,30 @@ def _open_dask(workers: int | None, scheduler: str | None):
     if scheduler:
         return _connect(Client, scheduler), None
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
+    with _workers_ignore_ctrl_c():
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
     client = Client(cluster, set_as_default=False)
     return client, cluster
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c():
+    """Start worker processes with Ctrl-C ignored, so that only the main process handles it.
+
+    Ctrl-C in a terminal reaches every process of the group; a local Dask worker would print
+    its own KeyboardInterrupt traceback under the experiment's message. An ignored signal stays
+    ignored in a child process (and Python and asyncio then leave it so), while the main
+    process stops the workers itself. Only the main thread may change signal handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _exit_with_parent(parent_pid: int, interval_s: float = 1.0) -> None:
@@ -119,8 +142,6 @@ def _exit_with_parent(parent_pid: int, interval_s: float = 1.0) -> None:
     A ``kill -9`` of the main process gives it no chance to stop its pool, and the workers'
     own parent is the fork server, so they would otherwise run on as orphans.
     """
-    import threading
-
     def watch() -> None:
         while True:
             time.sleep(interval_s)
