@@ -24,16 +24,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "aiscale_sim"
 HELPERS, MODEL, RUNNING, QUESTIONS, FACES = range(5)
 LAYERS = {
     HELPERS: ["errors", "files", "labels", "levers", "states", "progress", "tomlfile",
-              "index_page", "version"],
+              "index_page", "version", "evidence", "evidence.facts"],
     MODEL: ["agents", "budget", "employees", "model", "network", "outputs", "pipeline",
             "portfolio", "scenarios", "simulate", "talent"],
     # The package itself is the public front door: it re-exports simulate and load_experiment.
     RUNNING: ["", "experiment", "experiment.designs", "experiment.executors",
               "experiment.store", "runner"],
     QUESTIONS: ["sweep", "compare", "sensitivity", "sensitivity.analysis", "sensitivity.api",
-                "sensitivity.evaluators", "sensitivity.problem"],
+                "sensitivity.evaluators", "sensitivity.problem", "evidence.patterns",
+                "evidence.validate", "evidence.bass"],
     FACES: ["cli", "cli_args", "cli_experiments", "cli_sensitivity", "docs", "report", "plots",
-            "sensitivity.plots"],
+            "sensitivity.plots", "cli_validate", "evidence.plots"],
 }
 LAYER = {(f"aiscale_sim.{m}" if m else "aiscale_sim"): layer
          for layer, mods in LAYERS.items() for m in mods}

@@ -14,8 +14,6 @@ import numpy as np
 BAND = "#cfe3f4"
 BAND_EDGE = "#6a9fcf"
 COLOURS = {"met": "#2a8a3e", "missed": "#c0392b"}
-UNIT_LABEL = {"share": "%", "months": "months", "weeks": "weeks", "ratio": "ratio",
-              "per year": "per year", "0-1": "0-1"}
 
 
 def _plt():
@@ -60,18 +58,19 @@ def dashboard_figure(validation):
     gs = fig.add_gridspec(n, 1, left=0.33, right=0.80, top=top, bottom=bottom, hspace=0.9)
     for i, row in enumerate(rows):
         ax = fig.add_subplot(gs[i, 0])
-        label = row.id if row.pattern is None else f"{row.id}\n{row.pattern.output}"
+        head = f"{row.id}  ({row.fact.strength})"
+        label = head if row.pattern is None else f"{head}\n{row.pattern.output}"
         ax.text(-0.02, 0.5, label, transform=ax.transAxes, ha="right", va="center",
                 fontsize=7.5, linespacing=1.1)
-        ax.text(-0.02 - 0.58, 0.5, row.fact.strength, transform=ax.transAxes, ha="left",
-                va="center", fontsize=7, color="#555555")
         if row.pattern is None:
             ax.axis("off")
+            import textwrap
+
             from aiscale_sim.evidence.patterns import NOT_EXPRESSED
 
-            ax.text(0.0, 0.5, "not expressed: " + NOT_EXPRESSED[row.fact.id],
-                    transform=ax.transAxes, ha="left", va="center", fontsize=7,
-                    style="italic", color="#666666", wrap=True)
+            why = textwrap.fill("not expressed: " + NOT_EXPRESSED[row.fact.id], 120)
+            ax.text(0.0, 0.5, why, transform=ax.transAxes, ha="left", va="center",
+                    fontsize=7, style="italic", color="#666666", linespacing=1.1)
             continue
         p, r = row.pattern, row.result
         k = _scale(p.unit)
@@ -79,6 +78,8 @@ def dashboard_figure(validation):
         value = r.value * k
         ilo, ihi = r.interval[0] * k, r.interval[1] * k
         xmin, xmax = _limits(lo, hi, [value, ilo, ihi])
+        if p.unit == "share":  # a share's axis stays within 0-100% (and a dot's width)
+            xmin, xmax = max(xmin, -3.0), min(xmax, 103.0)
         band_lo = lo if math.isfinite(lo) else xmin
         band_hi = hi if math.isfinite(hi) else xmax
         ax.axvspan(band_lo, band_hi, color=BAND, ec=BAND_EDGE, lw=0.8)
@@ -94,12 +95,8 @@ def dashboard_figure(validation):
         for side in ("left", "right", "top"):
             ax.spines[side].set_visible(False)
         ax.tick_params(axis="x", labelsize=7, length=2, pad=1)
-        unit = UNIT_LABEL.get(p.unit, p.unit)
         if p.unit == "share":
             ax.xaxis.set_major_formatter(lambda x, _: f"{x:g}%")
-        else:
-            ax.text(1.0, -0.95, unit, transform=ax.transAxes, ha="right", va="top",
-                    fontsize=6.5, color="#555555")
         how = {"per_seed": "over seeds", "statistic": "bootstrap",
                "constant": "input"}[p.how]
         ax.text(1.03, 0.5, f"{row.verdict}: {_fmt(value, p.unit)}\n"
@@ -154,3 +151,23 @@ def bass_figure(result):
     dev.set_xlabel("years")
     dev.legend(loc="upper right", frameon=False, fontsize=8.5, ncol=2)
     return fig
+
+
+def save_validation(validation, out, plot: bool = True) -> list:
+    """Write ``validation.json`` and (with ``plot``) the dashboard ``patterns.png``.
+
+    Returns:
+        The paths written.
+    """
+    from pathlib import Path
+
+    from aiscale_sim.evidence.validate import DASHBOARD_PNG
+    from aiscale_sim.files import save_figure
+
+    written = [validation.save(out)]
+    if plot:
+        plt = _plt()
+        fig = dashboard_figure(validation)
+        written.append(save_figure(fig, Path(out) / DASHBOARD_PNG, dpi=110))
+        plt.close(fig)
+    return written

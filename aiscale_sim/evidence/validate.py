@@ -171,24 +171,14 @@ class Validation:
         return {**self.provenance(), "passed": self.passed, "counts": counts,
                 "rows": self.records(), "details": [r.details() for r in self.rows]}
 
-    def save(self, out: str | Path, plot: bool = True) -> list[Path]:
-        """Write ``validation.json`` and (with ``plot``) the dashboard ``patterns.png``."""
+    def save(self, out: str | Path) -> Path:
+        """Write ``validation.json`` into ``out`` (the dashboard: :mod:`evidence.plots`)."""
         from aiscale_sim.files import write_text
 
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        written = [write_text(out / RESULT_JSON,
-                              json.dumps(self.to_json(), indent=2, allow_nan=False) + "\n")]
-        if plot:
-            from aiscale_sim.evidence.plots import dashboard_figure
-            from aiscale_sim.files import save_figure
-
-            fig = dashboard_figure(self)
-            written.append(save_figure(fig, out / DASHBOARD_PNG, dpi=110))
-            import matplotlib.pyplot as plt
-
-            plt.close(fig)
-        return written
+        return write_text(out / RESULT_JSON,
+                          json.dumps(self.to_json(), indent=2, allow_nan=False) + "\n")
 
 
 def build_design(n_seeds: int, scenarios: Sequence[str] | None = None):
