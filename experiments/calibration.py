@@ -3,7 +3,9 @@
 A thin script over ``aiscale validate`` (:mod:`aiscale_sim.evidence`): it runs the scenarios
 the patterns read (the baseline and pairs of scenarios, seeds 0..N-1 each) through the
 experiment runner and prints the markdown table of docs/ODD.md, section "Calibration against
-stylized facts": every fact's target, the simulated mean and 90% interval and the verdict.
+stylized facts": every fact's target, the simulated mean and 90% interval and the verdict
+(the sources are in the ODD's references; ``aiscale validate --format markdown`` gives them
+in each row).
 The pattern functions, the facts and the verdicts live in the package; this script only picks
 the output (markdown, plus the dashboard figure where asked).
 
@@ -60,8 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.figure:
         write_bytes(args.figure, (Path(args.out) / DASHBOARD_PNG).read_bytes())
         written.append(Path(args.figure))
-    print(f"({time.perf_counter() - t0:.1f} s)")
-    print(format_markdown(v))
+    print(f"aiscale-sim {v.version}, seeds 0..{args.seeds - 1} in each of {len(v.scenarios)} "
+          f"scenarios, {v.steps} weeks ({time.perf_counter() - t0:.1f} s)")
+    print()
+    print(format_markdown(v, sources=False, heading=False))
+    print()
+    print(format_markdown(v).splitlines()[-1])  # the tally
     print("\nwrote " + ", ".join(str(p) for p in written))
     return 0
 

@@ -334,17 +334,25 @@ def format_table(v: Validation) -> str:
     return "\n".join(lines)
 
 
-def format_markdown(v: Validation) -> str:
-    """A markdown table with the source in each row, the heading and the tally."""
-    head = ["id", "source", "strength", "model output", "target", "simulated", "90% interval",
-            "verdict"]
-    lines = [f"{_heading(v)}", "", "| " + " | ".join(head) + " |",
-             "| " + " | ".join("---" for _ in head) + " |"]
+def format_markdown(v: Validation, sources: bool = True, heading: bool = True) -> str:
+    """A markdown table, one row per fact, with the heading and the tally.
+
+    Args:
+        v: The validation.
+        sources: Give each row's source (a column after the id).
+        heading: Start with the line naming version, seeds, weeks and runs folder, and end
+            with the tally; without it, the table alone (as pasted into docs/ODD.md).
+    """
+    head = ["id", *(["source"] if sources else []), "strength", "model output", "target",
+            "simulated", "90% interval", "verdict"]
+    lines = [_heading(v), ""] if heading else []
+    lines += ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
     for r in v.rows:
         c = _cells(r)
-        cells = [f"`{c[0]}`", r.fact.source, c[1], c[2], c[3], c[4], c[5], c[6]]
+        cells = [f"`{c[0]}`", *([r.fact.source] if sources else []), *c[1:]]
         lines.append("| " + " | ".join(x.replace("|", "/") for x in cells) + " |")
-    lines += ["", _tally(v)]
+    if heading:
+        lines += ["", _tally(v)]
     return "\n".join(lines)
 
 
