@@ -132,3 +132,15 @@ def test_calibration_script_runs_small(tmp_path):
 def test_odd_shows_the_pattern_dashboard(odd_text):
     assert "patterns.png" in odd_text
     assert (ROOT / "docs" / "patterns.png").is_file()
+
+
+def test_trace_has_every_element_and_names_the_missed_patterns():
+    text = (ROOT / "docs" / "TRACE.md").read_text(encoding="utf-8")
+    for heading in ("Problem formulation", "Model description", "Data evaluation",
+                    "Conceptual model evaluation", "Implementation verification",
+                    "Model output verification", "Model analysis",
+                    "Model output corroboration"):
+        assert f". {heading}" in text, heading
+    for needle in ("ODD.md", "tests/reference.py", "aiscale validate", "patterns.png",
+                   "Missed", "fully_scaled_share", "Grimm"):
+        assert needle in text, needle

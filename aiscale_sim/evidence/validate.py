@@ -277,7 +277,7 @@ def target_text(row: Row) -> str:
     unit = row.pattern.unit if row.pattern else ""
     lo, hi = row.low, row.high
     if row.pattern is None:
-        return " / ".join(fmt(v) for v in (lo, hi) if not math.isnan(v)) or "-"
+        return " / ".join(f"{v:g}" for v in (lo, hi) if not math.isnan(v)) or "-"
     if math.isinf(hi):
         return f">= {fmt(lo, unit)}"
     if math.isinf(lo):
@@ -290,8 +290,12 @@ def _cells(row: Row) -> list[str]:
         return [row.id, row.fact.strength, "-", target_text(row), "-", "-", row.verdict]
     unit = row.pattern.unit
     r = row.result
-    interval = ("(constant)" if row.pattern.how == "constant"
-                else f"{fmt(r.interval[0], unit)} to {fmt(r.interval[1], unit)}")
+    if row.pattern.how == "constant":
+        interval = "(constant)"
+    elif any(math.isnan(x) for x in r.interval):
+        interval = "n/a"
+    else:
+        interval = f"{fmt(r.interval[0], unit)} to {fmt(r.interval[1], unit)}"
     return [row.id, row.fact.strength, row.pattern.output, target_text(row),
             fmt(r.value, unit), interval, row.verdict]
 
