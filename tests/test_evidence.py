@@ -26,7 +26,7 @@ from aiscale_sim.evidence.validate import (
     format_validation,
 )
 from aiscale_sim.runner import Run, run_experiment
-from aiscale_sim.simulate import resolve
+from aiscale_sim.simulate import resolve, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV_COLUMNS = "id,pattern,low,high,unit,source,year,strength,model_output_hint"
@@ -199,6 +199,18 @@ def test_runner_keeps_a_runs_measures_and_records_a_failing_one(tmp_path):
     bad = run_experiment(design, tmp_path / "b", steps=30, executor="serial", progress=False,
                          measure=_broken)
     assert len(bad.failures) == 2 and "no measure" in bad.failures["error"].iloc[0]
+
+
+def test_a_run_made_outside_the_runner_gives_the_runners_row(tmp_path):
+    levers = dict(resolve(dict(SMALL)).levers)
+    exp = run_experiment([Run(0, "baseline", levers, 3)], tmp_path / "r", steps=40,
+                         executor="serial", progress=False, measure=pat.measure)
+    stored = exp.summaries.iloc[0]
+    row = pat.run_row("baseline", 3, simulate(levers, seed=3, steps=40))
+    for key in (*(pat.MEASURE + m for m in pat.MEASURES), "adoption_frontline",
+                "pilot_to_production_by_class.classic", "roi"):
+        a, b = float(stored[key]), float(row[key])
+        assert a == b or (math.isnan(a) and math.isnan(b)), key
 
 
 def test_validate_runs_the_patterns_in_parallel_and_writes_its_results(tmp_path):

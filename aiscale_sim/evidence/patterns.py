@@ -400,6 +400,27 @@ def scenarios_needed(patterns: Sequence[Pattern] = PATTERNS) -> list[str]:
 # --- from runs to values ----------------------------------------------------------------------
 
 
+def run_row(scenario: str, seed: int, result) -> dict[str, Any]:
+    """One run as a row of a runs table, the way the runner stores it with :func:`measure`.
+
+    For runs made outside the runner (``simulate`` with other rule constants, say, in a
+    calibration): a list of these rows, as a DataFrame, is what :func:`pattern_values` reads.
+
+    Args:
+        scenario: The scenario's key in :data:`SCENARIOS`.
+        seed: The run's seed.
+        result: Its :class:`~aiscale_sim.simulate.SimulationResult`.
+    """
+    from aiscale_sim.runner import flatten
+
+    row: dict[str, Any] = {"scenario": scenario, "seed": int(seed)}
+    for k, v in flatten(result.summary["outcomes"]).items():
+        row[k] = math.nan if v is None else v
+    row.update({MEASURE + k: float(v) for k, v in measure(result).items()})
+    return row
+
+
+
 def _by_seed(runs) -> tuple[list[int], dict[str, Any]]:
     """The seeds common to every scenario in ``runs``, and each scenario's rows by seed."""
     groups = {name: g.set_index("seed").sort_index() for name, g in runs.groupby("scenario")}
