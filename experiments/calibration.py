@@ -43,10 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=None, help="weeks per run (default 260)")
     ap.add_argument("--workers", type=int, default=None, help="worker processes (default: all)")
     ap.add_argument("--out", default="out/calibration",
-                    help="output folder: runs, validation.json, patterns.png "
-                    "(default out/calibration)")
+                    help="output folder: runs, validation.json (and patterns.png with "
+                    "--figure; default out/calibration)")
     ap.add_argument("--figure", default=None, metavar="PNG",
-                    help="also copy the dashboard there (docs/patterns.png for the ODD)")
+                    help="draw the dashboard and copy it there (docs/patterns.png for the ODD)")
     args = ap.parse_args(argv)
     if args.seeds < 1:
         ap.error("--seeds must be at least 1")
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserInputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    written = save_validation(v, args.out)
+    written = save_validation(v, args.out, plot=bool(args.figure))
     if args.figure:
         write_bytes(args.figure, (Path(args.out) / DASHBOARD_PNG).read_bytes())
         written.append(Path(args.figure))
