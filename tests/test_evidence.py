@@ -35,6 +35,12 @@ CSV_COLUMNS = "id,pattern,low,high,unit,source,year,strength,model_output_hint"
 # --- the facts and the registry -------------------------------------------------------------
 
 
+def test_patterns_read_the_runners_measure_columns():
+    from aiscale_sim.runner import MEASURE_PREFIX
+
+    assert pat.MEASURE == MEASURE_PREFIX
+
+
 def test_facts_ship_with_the_package():
     facts = load_facts()
     assert len(facts) == 25
@@ -187,6 +193,17 @@ def _count_live(result):
 
 def _broken(result):
     raise RuntimeError("no measure")
+
+
+def test_validation_fails_when_every_run_fails(tmp_path, monkeypatch):
+    from aiscale_sim.evidence import validate
+
+    monkeypatch.setattr(validate, "_measure", lambda: _broken)
+    v = validate.run_validation(tmp_path, seeds=1, steps=2, executor="serial",
+                                progress=False, patterns=[pat.PATTERNS_BY_ID["bass_p"],
+                                                          pat.PATTERNS_BY_ID["data_work_share"]])
+    assert v.failures == 1 and not v.passed
+    assert {r.verdict for r in v.rows if r.pattern is not None} == {MET, MISSED}
 
 
 def test_runner_keeps_a_runs_measures_and_records_a_failing_one(tmp_path):

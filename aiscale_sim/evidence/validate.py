@@ -99,9 +99,14 @@ class Row:
                 "n": self.result.n}
 
 
-def build_rows(results: Sequence[PatternResult],
-               facts: dict[str, Fact] | None = None) -> list[Row]:
+def build_rows(results: Sequence[PatternResult], facts: dict[str, Fact] | None = None,
+               subset: bool = False) -> list[Row]:
     """One row per expressed pattern and per fact declared not expressed, in the facts' order.
+
+    Args:
+        results: The patterns' results.
+        facts: The facts (default: the shipped ones).
+        subset: The results are of some patterns only: rows for their facts alone.
 
     Raises:
         ValueError: A fact that is neither expressed nor declared not expressed, or a pattern
@@ -118,6 +123,8 @@ def build_rows(results: Sequence[PatternResult],
     for fid, fact in facts.items():
         if fid in by_fact:
             rows += [Row(fact, r.pattern, r) for r in by_fact[fid]]
+        elif subset:
+            continue
         elif fid in NOT_EXPRESSED:
             rows.append(Row(fact, None, None))
         else:
@@ -242,9 +249,14 @@ def run_validation(out: str | Path, *, seeds: int = DEFAULT_SEEDS, steps: int | 
         raise UserInputError(f"{Path(out) / RUNS_DIR} holds runs without the measures "
                              f"{', '.join(missing)} (made by another version); use another "
                              "output folder or delete this one")
-    results = evaluate(runs, patterns) if len(runs) else []
+    if len(runs):
+        results = evaluate(runs, patterns)
+    else:  # every run failed: nothing met, nothing to measure
+        results = [PatternResult(p, float(p.compute()) if p.how == "constant" else math.nan,
+                                 (math.nan, math.nan), 0, ()) for p in patterns]
     failed = 0 if exp.failures is None else len(exp.failures)
-    return Validation(rows=build_rows(results) if results else [],
+    subset = {p.id for p in patterns} != {p.id for p in PATTERNS}
+    return Validation(rows=build_rows(results, subset=subset),
                       seeds=list(range(seeds)), steps=int(exp.manifest["steps"]),
                       scenarios={n: dict(SCENARIOS[n]) for n in names},
                       version=package_version(), experiment=str(exp.path), failures=failed)
