@@ -117,7 +117,7 @@ def test_every_lever_appears_in_the_odd(odd_text, name):
 
 def test_calibration_script_runs_small(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(CALIBRATION), "--seeds", "1", "--steps", "26", "--workers", "2",
+        [sys.executable, str(CALIBRATION), "--seeds", "1", "--steps", "8", "--workers", "2",
          "--out", str(tmp_path / "cal")],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )

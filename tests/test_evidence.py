@@ -233,7 +233,7 @@ def test_a_run_made_outside_the_runner_gives_the_runners_row(tmp_path):
 def test_validate_runs_the_patterns_in_parallel_and_writes_its_results(tmp_path):
     out = tmp_path / "v"
     proc = subprocess.run(
-        [sys.executable, "-m", "aiscale_sim.cli", "validate", "--seeds", "1", "--steps", "26",
+        [sys.executable, "-m", "aiscale_sim.cli", "validate", "--seeds", "1", "--steps", "8",
          "--format", "json", "--out", str(out), "--workers", "2", "--quiet", "--no-plot"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode in (0, 1), proc.stderr
@@ -244,7 +244,7 @@ def test_validate_runs_the_patterns_in_parallel_and_writes_its_results(tmp_path)
     assert {r["verdict"] for r in rows} <= {MET, MISSED, NOT_EXPRESSED_VERDICT}
     saved = json.loads((out / "validation.json").read_text())
     assert proc.returncode == (0 if saved["passed"] else 1)
-    assert saved["seeds"] == [0] and saved["steps"] == 26 and saved["version"]
+    assert saved["seeds"] == [0] and saved["steps"] == 8 and saved["version"]
     assert saved["scenarios"]["coe_low_demand"] == {"centralisation": 1.0,
                                                     "pilot_launch_rate": 3.0}
     manifest = json.loads((out / "runs" / "manifest.json").read_text())
