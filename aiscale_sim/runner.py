@@ -27,7 +27,7 @@ import shutil
 import sys
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,7 @@ __all__ = [
     "FORMAT_VERSION",
     "KEY_COLUMNS",
     "MANIFEST",
+    "MEASURE_PREFIX",
     "PARTS",
     "SCHEDULER_DEADLINE_S",
     "SCHEDULER_TIMEOUT_S",
@@ -123,6 +124,10 @@ __all__ = [
 
 # --- one batch (runs in a worker) -----------------------------------------------------------
 
+#: Prefix of the summary columns a run's ``measure`` function adds.
+MEASURE_PREFIX = "measure."
+
+
 def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Flatten nested dicts: ``{"a": {"b": 1}}`` -> ``{"a.b": 1}``."""
     out: dict[str, Any] = {}
@@ -136,7 +141,8 @@ def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _run_one(run: Run, steps: int, fingerprint: str | None = None,
-             weekly: Sequence[str] | None = None) -> dict[str, Any]:
+             weekly: Sequence[str] | None = None,
+             measure: Callable[[Any], Mapping[str, float]] | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         if fingerprint is not None and fingerprint != model_fingerprint():
@@ -146,6 +152,7 @@ def _run_one(run: Run, steps: int, fingerprint: str | None = None,
                 f"({fingerprint}); install the same aiscale-sim on every worker")
         phased = {"phases": run.phases} if run.phases else {}
         result = simulate(dict(run.levers), seed=run.seed, steps=steps, **phased)
+        measured = {} if measure is None else dict(measure(result))
     except Exception as e:  # a failing run is data, not the end of the experiment
         return {"run_id": run.run_id, "ok": False, "error": f"{type(e).__name__}: {e}",
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
@@ -158,6 +165,8 @@ def _run_one(run: Run, steps: int, fingerprint: str | None = None,
     for k, v in outcomes.items():
         row[k if k not in row else f"outcome.{k}"] = float("nan") if v is None else v
     row["nan_outcomes"] = ",".join(nan)
+    for k, v in measured.items():
+        row[f"{MEASURE_PREFIX}{k}"] = float(v)
     ts = result.timeseries
     if weekly is not None:
         ts = ts[["week", *weekly]].copy()
@@ -167,7 +176,9 @@ def _run_one(run: Run, steps: int, fingerprint: str | None = None,
 
 
 def run_batch(runs: Sequence[Run], steps: int, fingerprint: str | None = None,
-              weekly: Sequence[str] | None = None) -> list[dict[str, Any]]:
+              weekly: Sequence[str] | None = None,
+              measure: Callable[[Any], Mapping[str, float]] | None = None
+              ) -> list[dict[str, Any]]:
     """Run a batch of runs (one task on a worker); never raises for a failing run.
 
     Args:
@@ -176,8 +187,9 @@ def run_batch(runs: Sequence[Run], steps: int, fingerprint: str | None = None,
         fingerprint: The model fingerprint of the process that started the experiment; a
             worker with another model fails its runs instead of mixing in other numbers.
         weekly: Weekly metrics to keep in the time series (None: all).
+        measure: Further numbers to read off each finished run (see :func:`run_experiment`).
     """
-    return [_run_one(r, steps, fingerprint, weekly) for r in runs]
+    return [_run_one(r, steps, fingerprint, weekly, measure) for r in runs]
 
 
 # --- the loop -------------------------------------------------------------------------------
@@ -231,7 +243,8 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
                    executor: str = "processes", workers: int | None = None,
                    scheduler: str | None = None, progress: bool = True,
                    metadata: Mapping[str, Any] | None = None,
-                   weekly: Sequence[str] | None = None) -> Experiment:
+                   weekly: Sequence[str] | None = None,
+                   measure: Callable[[Any], Mapping[str, float]] | None = None) -> Experiment:
     """Run a design into an experiment folder, resuming whatever is already there.
 
     Args:
@@ -251,6 +264,13 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
         weekly: The weekly metrics to store in ``timeseries.parquet`` (default: all of
             them); a large experiment that needs only a few curves keeps them lighter to
             write, send and read.
+        measure: A function of a finished run's :class:`~aiscale_sim.simulate.SimulationResult`
+            giving further numbers to keep, ``{name: value}``, called on the worker while the
+            run's model is still at hand (for what the summary does not hold, e.g. a median
+            over some of the use cases). Each is stored in ``summaries.parquet`` as
+            ``measure.<name>``. It must be a module-level function, so that it reaches the
+            workers; a run whose measure raises is recorded as a failure. Name it in
+            ``metadata`` so the folder says what it holds.
 
     Returns:
         The loaded :class:`Experiment`; failed runs are in ``.failures``.
@@ -283,7 +303,7 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
         manifest, design = _open_folder(out, design, steps, metadata, weekly)
         with _folder_lock(out):
             return _run_in_folder(out, manifest, design, steps, executor, workers,
-                                  client, progress, weekly)
+                                  client, progress, weekly, measure)
     finally:
         if client is not None:
             client.close()
@@ -294,7 +314,8 @@ def run_experiment(design: Sequence[Run], out_dir: str | Path, *, steps: int | N
 
 def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps: int,
                    executor: str, workers: int | None, client, progress: bool,
-                   weekly: list[str] | None = None) -> Experiment:
+                   weekly: list[str] | None = None,
+                   measure: Callable[[Any], Mapping[str, float]] | None = None) -> Experiment:
     _clean_orphans(out)
     done = _ok_ids(out)
     todo = [r for r in design if r.run_id not in done]
@@ -338,7 +359,7 @@ def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps
         try:
             if executor == "serial":
                 for b in batches:
-                    record(run_batch(b, steps, None, weekly))
+                    record(run_batch(b, steps, None, weekly, measure))
             else:
                 queue = iter(batches)
 
@@ -347,7 +368,7 @@ def _run_in_folder(out: Path, manifest: dict[str, Any], design: list[Run], steps
                     # that join during the experiment get work too.
                     for b in itertools.islice(queue, max(2 * slots, 4) - len(pending)):
                         pending.add(pool.submit(run_batch, b, steps, model_fingerprint(),
-                                                weekly))
+                                                weekly, measure))
 
                 top_up(n_workers)
                 while pending:

@@ -109,7 +109,7 @@ def test_sensitivity_help_lists_method_and_executor_choices(capsys):
 
 
 @pytest.mark.parametrize("command", ["run", "levers", "scenarios", "sweep", "compare",
-                                     "sensitivity"])
+                                     "sensitivity", "validate"])
 def test_every_choice_option_lists_its_choices(command, capsys):
     out = _help([command], capsys)
     for option in ("--method", "--executor", "--format"):

@@ -21,18 +21,19 @@ PACKAGE = Path(__file__).resolve().parent.parent / "aiscale_sim"
 HELPERS, MODEL, RUNNING, QUESTIONS, FACES = range(5)
 LAYERS = {
     HELPERS: ["errors", "files", "labels", "levers", "states", "progress", "tomlfile",
-              "index_page", "version"],
+              "index_page", "version", "evidence", "evidence.facts"],
     MODEL: ["agents", "budget", "employees", "model", "network", "outputs", "phases", "pipeline",
             "portfolio", "scenarios", "simulate", "talent"],
     # The package itself is the public front door: it re-exports simulate and load_experiment.
     RUNNING: ["", "experiment", "experiment.designs", "experiment.executors",
               "experiment.store", "runner"],
     QUESTIONS: ["sweep", "compare", "sensitivity.analysis", "sensitivity.evaluators",
-                "sensitivity.problem"],
+                "sensitivity.problem", "evidence.patterns", "evidence.validate", "evidence.bass"],
     # sensitivity's front door and its one-call API save an analysis with its figures, as the
     # CLI does, so they sit with the figures.
     FACES: ["cli", "cli_args", "cli_experiments", "cli_sensitivity", "docs", "report", "plots",
-            "sensitivity", "sensitivity.api", "sensitivity.plots"],
+            "sensitivity", "sensitivity.api", "sensitivity.plots", "cli_validate",
+            "evidence.plots"],
 }
 LAYER = {(f"aiscale_sim.{m}" if m else "aiscale_sim"): layer
          for layer, mods in LAYERS.items() for m in mods}
