@@ -344,19 +344,20 @@ class BudgetRoom:
     its weekly cost once it runs in production (run cost and licence), for as long as it
     lives. A pilot is launched only if two things still fit after it:
 
-    - this year's spending: what is spent so far, plus this week's spending at the current
-      run rate (with the new commitments) for every week left in the year, at most the
-      total;
+    - this year's spending: what is spent so far, plus the committed weekly rate for every
+      week left in the year, at most the total. The committed rate is this week's spending
+      at the current run rate, plus the expected rise as running pilots go live
+      (:func:`expected_go_live_cost`), plus the new commitments;
     - the yearly run rate it leaves the next year: 52 weeks of that weekly rate, at most the
       total (without it, money left at a year's end would buy pilots whose running costs
       overrun every year after).
 
     When nothing more fits, the strategy launches no more pilots (nor copies or extensions
     of live use cases) until there is room again. Staff, training and the other spend levers
-    are fixed by the budget's split and are not cut. Running pilots are counted at what they
-    cost now; when several go live in a year their licences rise to the full price, and
-    adoption raises incentive payments, so a year can end a few per cent over; the first
-    year ends under, while the first pilots start (docs/ODD.md, section on budgets).
+    are fixed by the budget's split and are not cut. The rule is prudent, not exact: more
+    pilots than expected may go live (a bought one's licence then rises to the full price),
+    adoption raises incentive payments and staff are hired back, so a year can end a few per
+    cent over; the first year ends under, while the first pilots start (docs/ODD.md, 7.13).
 
     Attributes:
         year: $M this budget year can still take.
@@ -369,8 +370,9 @@ class BudgetRoom:
         now = int(model.time)
         self.weeks_left = BUDGET_YEAR_WEEKS - (now - 1) % BUDGET_YEAR_WEEKS
         weekly = weekly_cost(model) - model.incident_cost_week
-        self.year = cap - model.year_spending - self.weeks_left * weekly
-        self.rate = cap - BUDGET_YEAR_WEEKS * weekly
+        committed = weekly + expected_go_live_cost(model)
+        self.year = cap - model.year_spending - self.weeks_left * committed
+        self.rate = cap - BUDGET_YEAR_WEEKS * committed
         self.model = model
         self.held = model.counters.get("budget_bound_week") == now
 
@@ -385,6 +387,26 @@ class BudgetRoom:
         self.year -= weekly * self.weeks_left
         self.rate -= weekly * BUDGET_YEAR_WEEKS
         return True
+
+
+def expected_go_live_cost(model: EnterpriseModel) -> float:
+    """How much more a week the pilots now being built are expected to cost once live, $M.
+
+    Each would cost :func:`pilot_commitment` once live instead of its compute and pilot
+    licence now; the expected rise weighs that by the share of pilots that have gone live so
+    far in this run (reached production over concluded, with one of each added so that it
+    starts at a half). Pilots waiting in purgatory are counted at what they cost now: most of
+    them are abandoned.
+    """
+    c = model.counters
+    reached = c["pilots_reached_production"]
+    share = (reached + 1) / (reached + c["pilots_abandoned"] + 2)
+    pp = model.pipeline_params
+    rise = 0.0
+    for uc in model.use_cases_in(Stage.PILOT):
+        rise += pilot_commitment(model, uc) - pp.pilot_cost - portfolio.licence_weekly(
+            model, uc, False)
+    return share * rise
 
 
 def budget_room(model: EnterpriseModel) -> BudgetRoom | None:
