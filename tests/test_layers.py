@@ -50,8 +50,6 @@ UPWARD = {
     ("aiscale_sim.sensitivity.analysis", "aiscale_sim.sensitivity.plots"):
         "SensitivityResult.save(out) draws its figures through a lazy import, so that saving "
         "an analysis gives its pictures by default",
-    ("aiscale_sim.compare", "aiscale_sim.report"):
-        "run_compare() writes the comparison's report.html through a lazy import",
 }
 
 
