@@ -24,7 +24,7 @@ import pandas as pd
 
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.files import write_csv
-from aiscale_sim.labels import format_difference, format_outcome, in_sentence, outcome_label
+from aiscale_sim.labels import format_difference, format_outcome
 from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error
 from aiscale_sim.runner import Experiment, design_from_scenarios, run_experiment
 from aiscale_sim.scenarios import Scenario
@@ -305,12 +305,26 @@ def recommend(summaries: pd.DataFrame, strategies: Sequence[str]) -> dict[str, A
             "tradeoff": tradeoff(s, best, runner)}
 
 
+#: Outcomes a trade-off is looked for in: the headline ones, not their breakdowns.
+TRADEOFF_OUTCOMES = ("adoption_share", "pilot_to_production_rate", "use_cases_in_production",
+                     "pilots_in_purgatory", "median_time_to_production_weeks",
+                     "cumulative_value", "cumulative_cost", "roi")
+
+
 def tradeoff(summaries: pd.DataFrame, best: str, runner: str) -> str:
-    """The main thing ``runner`` does better than ``best``, as a sentence ("" if nothing)."""
+    """The main thing ``runner`` does better than ``best``, as a sentence.
+
+    Among :data:`TRADEOFF_OUTCOMES`, the one where the runner-up's mean is furthest ahead:
+    in percentage points for shares, relative to the larger value otherwise.
+    """
+    from aiscale_sim.labels import outcome_kind
+
+    labels = {col: (label, higher) for col, label, higher in OUTCOMES}
     gains = []
-    for col, _, higher in OUTCOMES:
-        if col == DECIDING_OUTCOME or col not in summaries.columns:
+    for col in TRADEOFF_OUTCOMES:
+        if col not in summaries.columns:
             continue
+        higher = labels[col][1]
         a = summaries.loc[summaries["scenario"] == best, col].astype(float).mean()
         b = summaries.loc[summaries["scenario"] == runner, col].astype(float).mean()
         if np.isnan(a) or np.isnan(b) or a == b:
@@ -318,22 +332,22 @@ def tradeoff(summaries: pd.DataFrame, best: str, runner: str) -> str:
         gain = (b - a) if higher else (a - b)
         if gain <= 0:
             continue
-        from aiscale_sim.labels import outcome_kind
-
         size = gain if outcome_kind(col) == "share" else gain / max(abs(a), abs(b), 1e-9)
         gains.append((size, col, a, b))
     if not gains:
-        return (f"{runner} is not better than {best} on any outcome compared here.")
+        return f"{runner} is not better than {best} on any headline outcome compared here."
     size, col, a, b = max(gains)
-    label = in_sentence(outcome_label(col, unit=False))
+    label, higher = labels[col]
+    label = label.split(" (")[0]
     less = format_difference(
         float(summaries.loc[summaries["scenario"] == best, DECIDING_OUTCOME].mean()
               - summaries.loc[summaries["scenario"] == runner, DECIDING_OUTCOME].mean()),
         DECIDING_OUTCOME).lstrip("+")
     slight = "only slightly " if size < 0.05 else ""
-    return (f"The main trade-off: {runner} does {slight}better on {label} "
-            f"({format_outcome(b, col)} against {format_outcome(a, col)}), but leaves {less} "
-            f"less net value on average.")
+    word = "higher" if higher else "lower"
+    return (f"The main trade-off: {runner} does {slight}better on {label}, {word} at "
+            f"{format_outcome(b, col)} against {format_outcome(a, col)} for {best}, but "
+            f"leaves {less} less net value on average.")
 
 
 def scenarios_with_overrides(scenarios: Sequence[Any],

@@ -148,7 +148,9 @@ def _lever_value(name: str, value: object) -> str:
         return f"${value:,.2f}M{unit[2:]}"
     if unit.startswith("$"):
         return f"${value:,.0f}{unit[1:]}"
-    return f"{value:,.3g} {unit}"
+    if lv.kind == "int":
+        return f"{int(value):,} {unit}"
+    return f"{value:.3g} {unit}"
 
 
 def _years(exp: Experiment) -> float:
