@@ -466,7 +466,8 @@ def _write_index(exp: Experiment, strategies: Sequence[str], descriptions: dict[
               ("weeks per run", str(m.get("steps"))),
               ("master seed", str(m.get("master_seed"))),
               ("aiscale-sim version", str(m.get("package_version"))),
-              ("report", "report.html (verdict, budget and outcome tables)")]
+              ("report", "report.html (recommendation, assumptions, budgets kept, outcomes, "
+               "regret)")]
     return write_index(exp.path, title=f"Strategy comparison: {', '.join(strategies)}",
                        question=question, design=design, notes=notes,
                        figures=[(f"{k}.png", CAPTIONS.get(k, k)) for k in figures])
