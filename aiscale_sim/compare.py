@@ -62,8 +62,10 @@ CONFIDENCE_MEANING = {
     "likely": "it wins on more seeds than it loses, and a record that one-sided would come "
               "about by luck less than 1 time in 10 if the two strategies were equally good "
               "(paired sign test, p < 0.1); more seeds would make it surer",
-    "uncertain": "the record could well come about by luck alone (paired sign test, p of "
-                 "0.1 or more): on these seeds luck matters as much as the choice of strategy",
+    "uncertain": "a record like this would come about by luck alone at least 1 time in 10 "
+                 "if the two strategies were equally good (paired sign test, p of 0.1 or "
+                 "more): on these seeds luck could matter as much as the choice of strategy; "
+                 "more seeds would tell",
 }
 
 
