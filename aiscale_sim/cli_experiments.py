@@ -43,15 +43,18 @@ def register(subparsers) -> None:
     cp = subparsers.add_parser(
         "compare", help="compare strategies with common random numbers; write report.html",
         description="Run (or resume) every strategy on the same seeds and write "
-        "comparison.csv, plots and a self-contained report.html. The first strategy is the "
-        "reference for paired differences.")
+        "comparison.csv, plots and a self-contained report.html that recommends one. Name at "
+        "least two strategies; the first is the reference for paired differences. --set "
+        "changes a lever in every strategy (a budget's spend levers are recomputed for a new "
+        "organisation size).")
     cp.add_argument("scenarios", nargs="+", metavar="SCENARIO",
-                    help="shipped scenario names or TOML files")
+                    help="two or more shipped scenario names or TOML files")
     cp.add_argument("--seeds", type=int_arg(1), default=10, help="seeds per strategy "
                     "(default 10)")
     cp.add_argument("--seed", type=int_arg(0), default=0, help="master seed (default 0)")
     cp.add_argument("--out", default="out/compare", help="experiment folder "
                     "(default out/compare)")
+    add_set_option(cp)
     _common(cp)
 
 
@@ -94,17 +97,21 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    """``aiscale compare``."""
-    from aiscale_sim.compare import run_compare, verdict
+    """``aiscale compare``: run the comparison, then write its report (a face of its own)."""
+    from aiscale_sim.compare import recommend, run_compare
+    from aiscale_sim.report import write_report
 
-    exp, table, report = run_compare(args.scenarios, Path(args.out), n_seeds=args.seeds,
-                                     master_seed=args.seed, steps=args.steps,
-                                     executor=_executor(args), workers=args.workers,
-                                     scheduler=args.scheduler, progress=not args.quiet)
+    exp, table = run_compare(args.scenarios, Path(args.out), n_seeds=args.seeds,
+                             master_seed=args.seed, steps=args.steps,
+                             executor=_executor(args), workers=args.workers,
+                             scheduler=args.scheduler, progress=not args.quiet,
+                             overrides=dict(args.overrides))
+    names = exp.manifest["metadata"]["strategies"]
+    report = write_report(exp, table, names)
     if not args.quiet:
-        names = exp.manifest["metadata"]["strategies"]
-        for line in verdict(table, names, exp.summaries):
-            print(line)
+        rec = recommend(exp.summaries, names)
+        print(rec["sentence"])
+        print(rec["tradeoff"])
         print(f"\nwrote {exp.path / 'comparison.csv'} and {report}")
     return _report_failures(exp)
 

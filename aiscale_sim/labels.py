@@ -21,7 +21,8 @@ class Outcome(NamedTuple):
 
     Args:
         label: Label with its unit, as on an axis.
-        kind: ``share`` (0-1, written in %), ``money`` ($M), ``weeks`` or ``count``.
+        kind: ``share`` (0-1, written in %), ``money`` ($M), ``weeks`` (a duration),
+            ``week`` (a week of the run) or ``count``.
     """
 
     label: str
@@ -46,6 +47,16 @@ OUTCOMES: dict[str, Outcome] = {
     "cumulative_value": Outcome("Value realised ($M)", "money"),
     "cumulative_cost": Outcome("Cost ($M)", "money"),
     "roi": Outcome("ROI (%)", "share"),
+    "net_value": Outcome("Net value: value less cost ($M)", "money"),
+    "payback_week": Outcome("Payback week (net value turns positive)", "week"),
+    "purgatory_by_reason.infrastructure": Outcome(
+        "In purgatory for want of production infrastructure", "count"),
+    "purgatory_by_reason.commitment": Outcome(
+        "In purgatory for want of business commitment", "count"),
+    "purgatory_by_reason.governance": Outcome("In purgatory awaiting governance", "count"),
+    "spending_musd_per_year": Outcome("AI spending ($M a year)", "money"),
+    "incident_cost": Outcome("Incident losses ($M)", "money"),
+    "regret": Outcome("Regret: net value short of the best strategy ($M)", "money"),
 }
 
 
@@ -61,7 +72,7 @@ def outcome_label(name: str, unit: bool = True) -> str:
 
 
 def outcome_kind(name: str) -> str:
-    """``share``, ``money``, ``weeks`` or ``count`` (``count`` if unknown)."""
+    """``share``, ``money``, ``weeks``, ``week`` or ``count`` (``count`` if unknown)."""
     o = OUTCOMES.get(name)
     return o.kind if o else "count"
 
@@ -101,16 +112,40 @@ def format_outcome(v: float | None, col: str) -> str:
 
     Args:
         v: The value (None or NaN: not defined).
-        col: The outcome column, which says how to write it: shares and ROI in whole
-            percent, money in $M with one decimal, anything else with one decimal.
+        col: The outcome column, whose kind (:data:`OUTCOMES`) says how to write it: shares
+            and ROI in whole percent, money in $M with one decimal, a week of the run as
+            ``week 87``, anything else with one decimal.
     """
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "n/a"
-    if col in ("adoption_share", "pilot_to_production_rate", "roi"):
+    kind = outcome_kind(col)
+    if kind == "share":
         return f"{v:.0%}"
-    if col in ("cumulative_value", "cumulative_cost"):
-        return f"${v:,.1f}M"
+    if kind == "money":
+        return f"-${-v:,.1f}M" if v < 0 else f"${v:,.1f}M"
+    if kind == "week":
+        return f"week {v:,.0f}"
     return f"{v:,.1f}"
+
+
+def format_difference(v: float | None, col: str) -> str:
+    """A difference between two values of an outcome, signed: ``+12 pts``, ``-$3.1M``, ``+1.5``.
+
+    Shares (and ROI) differ in percentage points, money in $M, weeks in weeks.
+    """
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    kind = outcome_kind(col)
+    shown = round(v * 100) if kind == "share" else round(v, 0 if kind in ("week", "weeks")
+                                                          else 1)
+    sign = "-" if shown < 0 else "+"
+    if kind == "share":
+        return f"{sign}{abs(v) * 100:.0f} pts"
+    if kind == "money":
+        return f"{sign}${abs(v):,.1f}M"
+    if kind in ("week", "weeks"):
+        return f"{sign}{abs(v):,.0f} weeks"
+    return f"{sign}{abs(v):,.1f}"
 
 
 def format_axis(ax, name: str, axis: str = "y") -> None:

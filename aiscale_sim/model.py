@@ -38,6 +38,7 @@ from aiscale_sim.levers import validate_levers
 from aiscale_sim.network import OrgNetwork, build_org
 from aiscale_sim.phases import Phase, validate_phases
 from aiscale_sim.pipeline import (
+    BUDGET_YEAR_WEEKS,
     PipelineParams,
     invest,
     launch_pilots,
@@ -134,6 +135,10 @@ class EnterpriseModel(mesa.Model):
         phases: Levers that change on given weeks (:class:`~aiscale_sim.scenarios.Phase`
             objects or ``{"week": ..., "levers": {...}}`` dicts); each applies at the start of
             the step of its week. None: the levers hold all run.
+        budget_cap: The strategy's yearly budget, $M, covering all of its AI spending; when a
+            year's money is committed, no more pilots are launched that year (see
+            :func:`aiscale_sim.pipeline.budget_room`). None (the default): no cap, as for
+            every scenario without a ``[budget]``.
 
     The Mesa space (:attr:`grid`) and the networkx org chart behind it are built on first use,
     with every employee placed in its cell: the dynamics read the sparse influence matrix, so a
@@ -146,7 +151,12 @@ class EnterpriseModel(mesa.Model):
                  pipeline_params: PipelineParams | None = None,
                  talent_params: TalentParams | None = None,
                  place_on_network: bool = True, phases=None,
-                 portfolio_params: PortfolioParams | None = None):
+                 portfolio_params: PortfolioParams | None = None,
+                 budget_cap: float | None = None):
+        if budget_cap is not None and not (math.isfinite(budget_cap) and budget_cap > 0):
+            raise ValueError(f"budget_cap must be a positive number of $M a year, got "
+                             f"{budget_cap!r}")
+        self.budget_cap = None if budget_cap is None else float(budget_cap)
         self.phases: tuple[Phase, ...] = validate_phases(phases, "phases")
         self._phase_at = {ph.week: ph for ph in self.phases}
         self.phases_applied: list[Phase] = []
@@ -252,6 +262,8 @@ class EnterpriseModel(mesa.Model):
         self.cumulative_cost = 0.0
         self.incident_cost_week = 0.0  # $M, this week's incidents
         self.incident_cost_total = 0.0  # $M, all incidents so far
+        self.cumulative_spending = 0.0  # $M, cost less incident losses (what a budget covers)
+        self.year_spending = 0.0  # $M, spending in the current budget year before this week
         self.unit_incident = np.zeros(n_units)
         self.talent = setup_talent(self)  # AI staff counters, open positions by team
         self._business_weight = self.is_business.astype(float)
@@ -434,6 +446,8 @@ class EnterpriseModel(mesa.Model):
         """Advance the enterprise by one week (``self.time`` is already the new week)."""
         self._apply_phase()
         self.incident_cost_week = 0.0
+        if (int(self.time) - 1) % BUDGET_YEAR_WEEKS == 0:
+            self.year_spending = 0.0  # a new budget year
         invest(self)
         launch_pilots(self)
         spend_capacity(self)
@@ -443,5 +457,9 @@ class EnterpriseModel(mesa.Model):
         self.update_employees()
         self._refresh_unit_stats()
         self.cumulative_value += weekly_value(self)
-        self.cumulative_cost += weekly_cost(self)
+        cost = weekly_cost(self)
+        self.cumulative_cost += cost
+        spending = cost - self.incident_cost_week
+        self.cumulative_spending += spending
+        self.year_spending += spending
         self.datacollector.collect(self)

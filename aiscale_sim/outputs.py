@@ -194,6 +194,11 @@ def cumulative_cost(model: EnterpriseModel) -> float:
     return float(model.cumulative_cost)
 
 
+def cumulative_spending(model: EnterpriseModel) -> float:
+    """AI spending so far, $M: the cost less incident losses (what a budget covers)."""
+    return float(model.cumulative_spending)
+
+
 def platform_maturity(model: EnterpriseModel) -> float:
     """Maturity of the shared ML platform, 0-1."""
     return float(model.platform_maturity)
@@ -227,7 +232,8 @@ MODEL_REPORTERS = {
         pilots_in_purgatory,
         purgatory_infrastructure, purgatory_commitment, purgatory_governance,
         use_cases_in_production, use_cases_scaled, pilots_launched, pilots_reached_production,
-        pilots_abandoned, incidents, cumulative_value, cumulative_cost, mean_literacy,
+        pilots_abandoned, incidents, cumulative_value, cumulative_cost, cumulative_spending,
+        mean_literacy,
         mean_anxiety, mean_trust, platform_maturity, mean_data_readiness, ai_headcount,
         ai_staff_left, ai_staff_hired,
     )

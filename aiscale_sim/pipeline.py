@@ -334,11 +334,113 @@ def by_value_feasibility(model: EnterpriseModel, ideas: list[UseCase]) -> list[U
     return [ideas[i] for i in order.tolist()]
 
 
+#: Weeks of a budget year: week 1 starts the first, week 53 the second.
+BUDGET_YEAR_WEEKS = 52
+
+
+class BudgetRoom:
+    """What a strategy's yearly budget still allows this week, as pilots are launched.
+
+    A strategy with a ``[budget]`` has promised to spend at most its total in every budget
+    year (:data:`BUDGET_YEAR_WEEKS`), everything included: staff, training, change
+    management, incentives, data, platform, pilot compute, run costs and vendor licences
+    (incident losses are not spending and are not capped). Launching a pilot commits money:
+    its weekly cost once it runs in production (run cost and licence), for as long as it
+    lives. A pilot is launched only if two things still fit after it:
+
+    - this year's spending: what is spent so far, plus the committed weekly rate for every
+      week left in the year, at most the total. The committed rate is this week's spending
+      at the current run rate, plus the expected rise as running pilots go live
+      (:func:`expected_go_live_cost`), plus the new commitments;
+    - the yearly run rate it leaves the next year: 52 weeks of that weekly rate, at most the
+      total (without it, money left at a year's end would buy pilots whose running costs
+      overrun every year after).
+
+    When nothing more fits, the strategy launches no more pilots (nor copies or extensions
+    of live use cases) until there is room again. Staff, training and the other spend levers
+    are fixed by the budget's split and are not cut. The rule is prudent, not exact: more
+    pilots than expected may go live (a bought one's licence then rises to the full price),
+    adoption raises incentive payments and staff are hired back, so a year can end a few per
+    cent over; the first year ends under, while the first pilots start (docs/ODD.md, 7.13).
+
+    Attributes:
+        year: $M this budget year can still take.
+        rate: $M a year the run rate can still rise by.
+        weeks_left: Weeks left in the budget year, this one included.
+    """
+
+    def __init__(self, model: EnterpriseModel):
+        cap = model.budget_cap
+        now = int(model.time)
+        self.weeks_left = BUDGET_YEAR_WEEKS - (now - 1) % BUDGET_YEAR_WEEKS
+        weekly = weekly_cost(model) - model.incident_cost_week
+        committed = weekly + expected_go_live_cost(model)
+        self.year = cap - model.year_spending - self.weeks_left * committed
+        self.rate = cap - BUDGET_YEAR_WEEKS * committed
+        self.model = model
+        self.held = model.counters.get("budget_bound_week") == now
+
+    def take(self, weekly: float) -> bool:
+        """Commit ``weekly`` $M a week if it fits (see the class); False if it does not."""
+        if weekly * self.weeks_left > self.year or weekly * BUDGET_YEAR_WEEKS > self.rate:
+            if not self.held:  # counted once a week: weeks in which the budget bound
+                self.held = True
+                self.model.counters["weeks_budget_bound"] += 1
+                self.model.counters["budget_bound_week"] = int(self.model.time)
+            return False
+        self.year -= weekly * self.weeks_left
+        self.rate -= weekly * BUDGET_YEAR_WEEKS
+        return True
+
+
+def expected_go_live_cost(model: EnterpriseModel) -> float:
+    """How much more a week the pilots now being built are expected to cost once live, $M.
+
+    Each would cost :func:`pilot_commitment` once live instead of its compute and pilot
+    licence now; the expected rise weighs that by the share of pilots that have gone live so
+    far in this run (reached production over concluded, with one of each added so that it
+    starts at a half). Pilots waiting in purgatory are counted at what they cost now: most of
+    them are abandoned.
+    """
+    c = model.counters
+    reached = c["pilots_reached_production"]
+    share = (reached + 1) / (reached + c["pilots_abandoned"] + 2)
+    pp = model.pipeline_params
+    rise = 0.0
+    for uc in model.use_cases_in(Stage.PILOT):
+        rise += pilot_commitment(model, uc) - pp.pilot_cost - portfolio.licence_weekly(
+            model, uc, False)
+    return share * rise
+
+
+def budget_room(model: EnterpriseModel) -> BudgetRoom | None:
+    """This week's :class:`BudgetRoom`, or None for a strategy without a budget."""
+    return None if model.budget_cap is None else BudgetRoom(model)
+
+
+def pilot_commitment(model: EnterpriseModel, uc: UseCase) -> float:
+    """Weekly money a new pilot commits, $M: its run cost and licence once live.
+
+    ``uc`` is the idea to launch, or the live use case to copy or extend (the new pilot has
+    its class and sourcing); a licence is priced as of this week.
+    """
+    cost = model.pipeline_params.run_cost
+    if uc.bought:
+        pp = model.portfolio_params
+        yearly = (pp.seat_price * float(model.unit_headcount[uc.unit]) / 1e6
+                  if pp.of(uc.kind).off_the_shelf else pp.licence)
+        if uc.pilot_week is not None:  # a live use case's price has risen since its pilot
+            yearly *= (1.0 + pp.price_rise) ** ((int(model.time) - uc.pilot_week) / 52.0)
+        cost += yearly / 52.0
+    return cost
+
+
 def launch_pilots(model: EnterpriseModel) -> list[UseCase]:
     """Turn backlog ideas into pilots under the prioritisation policy, within capacity.
 
     ``launch_everything`` starts ideas first come, first served; ``value_feasibility`` ranks
-    them by value times feasibility and never starts one whose feasibility is below 0.25.
+    them by value times feasibility and never starts one whose feasibility is below 0.25. A
+    strategy with a budget launches a pilot only while its money allows (:class:`BudgetRoom`).
     """
     lv = model.levers
     propose_ideas(model)
@@ -360,6 +462,7 @@ def launch_pilots(model: EnterpriseModel) -> list[UseCase]:
     if lv["prioritisation"] == "value_feasibility":
         ideas = by_value_feasibility(model, ideas)
     launched = []
+    money = budget_room(model)
     for uc in ideas:
         team = choose_team(model, uc)
         if team not in open_teams:
@@ -368,6 +471,8 @@ def launch_pilots(model: EnterpriseModel) -> list[UseCase]:
             team = _other_team(model, uc, team)
             if team not in open_teams:
                 continue
+        if money is not None and not money.take(pilot_commitment(model, uc)):
+            break  # this week's money is committed: the rest of the backlog waits
         start_pilot(model, uc, team=team)
         launched.append(uc)
         room = rooms[team]
@@ -793,6 +898,7 @@ def production_life(model: EnterpriseModel) -> None:
     p_deepen = pp.deepen_rate * (0.3 + model.platform_maturity)
     draws = rng.random((len(live), 7)).tolist()
     hazards = portfolio.weekly_hazards(model, live)  # of each use case's class
+    money = budget_room(model)
     for uc, (u_shock, u_size, u_detect, u_incident, u_retire, u_copy, u_deepen), (
             drift, vendor_loss, hallucinated) in zip(live, draws, hazards, strict=True):
         # Gradual drift plus sudden shocks (data or business shifts, vendor model changes).
@@ -817,12 +923,14 @@ def production_life(model: EnterpriseModel) -> None:
             continue
         # Horizontal scaling: copy a mature, healthy use case to a unit that lacks it.
         if (uc.origin is None and uc.quality > 0.55 and now - uc.production_week >= 26
-                and u_copy < p_copy and len(active_copies(uc)) < n_units - 1):
+                and u_copy < p_copy and len(active_copies(uc)) < n_units - 1
+                and (money is None or money.take(pilot_commitment(model, uc)))):
             copy_use_case(model, uc)
         # Vertical scaling: deepen a mature, healthy use case in its own unit.
         if (uc.deepens is None and uc.quality > 0.55 and now - uc.production_week >= 26
                 and u_deepen < p_deepen
-                and len(active_extensions(uc)) < pp.max_extensions):
+                and len(active_extensions(uc)) < pp.max_extensions
+                and (money is None or money.take(pilot_commitment(model, uc)))):
             deepen_use_case(model, uc)
 
 

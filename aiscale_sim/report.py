@@ -1,4 +1,11 @@
-"""A self-contained HTML report of a strategy comparison (plots embedded as base64 PNG)."""
+"""A self-contained HTML report of a strategy comparison (plots embedded as base64 PNG).
+
+Written for a leader: one recommended strategy at the top, how sure that is in plain terms
+and the main trade-off; then the assumptions behind it, whether each strategy kept its budget,
+the outcomes, regret and targets, and the plots. Everything is read from the experiment folder
+(:func:`aiscale_sim.compare.run_compare` stores each strategy's story, budget and levers in its
+metadata), so a report can be written again from the folder alone.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,15 @@ import pandas as pd
 
 from aiscale_sim.files import write_bytes
 from aiscale_sim.index_page import write_index
-from aiscale_sim.labels import format_axis, format_outcome, outcome_label, palette
+from aiscale_sim.labels import (
+    format_axis,
+    format_difference,
+    format_outcome,
+    lever_label,
+    outcome_label,
+    palette,
+)
+from aiscale_sim.levers import LEVERS_BY_NAME
 from aiscale_sim.runner import Experiment
 
 
@@ -109,92 +124,330 @@ def comparison_figures(exp: Experiment, strategies: Sequence[str]) -> dict[str, 
     return figs
 
 
-def _table_html(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, border=0, classes="t", na_rep="n/a", escape=True)
+def _table_html(df: pd.DataFrame, cls: str = "t") -> str:
+    return df.to_html(index=False, border=0, classes=cls, na_rep="n/a", escape=True)
 
 
-def write_report(exp: Experiment, table: pd.DataFrame, strategies: Sequence[str],
-                 verdict: Sequence[str], descriptions: dict[str, str] | None = None) -> Path:
-    """Write ``report.html``, the plot PNGs and ``index.html`` into the experiment folder.
+def _esc(text: object) -> str:
+    return html.escape(str(text))
+
+
+#: Shares of a budget as the report names them.
+SHARE_LABELS = {"training": "Training", "change_management": "Change management",
+                "incentives": "Adoption incentives", "data": "Data", "platform": "Platform",
+                "headcount": "AI staff", "operations": "Operations (pilots, run costs, licences)"}
+
+
+def _lever_value(name: str, value: object) -> str:
+    """A lever value with its unit from the lever table: ``$1,050 per employee per year``."""
+    lv = LEVERS_BY_NAME[name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value).replace("_", " ")
+    unit = lv.unit
+    if unit.startswith("$M"):
+        return f"${value:,.2f}M{unit[2:]}"
+    if unit.startswith("$"):
+        return f"${value:,.0f}{unit[1:]}"
+    if lv.kind == "int":
+        return f"{int(value):,} {unit}"
+    return f"{value:.3g} {unit}"
+
+
+def _years(exp: Experiment) -> float:
+    return max(float(exp.manifest.get("steps") or 52), 1.0) / 52.0
+
+
+def budget_table(exp: Experiment, strategies: Sequence[str]) -> pd.DataFrame:
+    """Per strategy: its budget, realised AI spending a year (mean, worst year), incidents.
+
+    Spending is the cost less incident losses, from the weekly ``cumulative_spending``; the
+    worst year is the highest spending of any full budget year on any seed.
+    """
+    from aiscale_sim.pipeline import BUDGET_YEAR_WEEKS
+
+    s, ts = exp.summaries, exp.timeseries
+    years = _years(exp)
+    rows = []
+    for name in strategies:
+        runs = s[s["scenario"] == name]
+        cap = (float(runs["budget_musd_per_year"].iloc[0])
+               if "budget_musd_per_year" in runs and len(runs)
+               and pd.notna(runs["budget_musd_per_year"].iloc[0]) else float("nan"))
+        spend = (runs["cumulative_cost"] - runs["incident_cost"]).astype(float) / years
+        worst = float("nan")
+        if "cumulative_spending" in ts.columns and len(runs):
+            sub = ts[ts["run_id"].isin(runs["run_id"])].pivot_table(
+                index="week", columns="run_id", values="cumulative_spending")
+            full = [w for w in range(BUDGET_YEAR_WEEKS, int(sub.index.max()) + 1,
+                                     BUDGET_YEAR_WEEKS)]
+            if full:
+                marks = sub.reindex([0, *full])
+                worst = float(marks.diff().iloc[1:].max().max())
+        row = {"strategy": name,
+               "budget": format_outcome(cap, "spending_musd_per_year") if cap == cap
+               else "no budget",
+               "AI spending a year (mean)": format_outcome(float(spend.mean()),
+                                                           "spending_musd_per_year"),
+               "spending vs budget": (f"{float(spend.mean()) / cap - 1:+.1%}" if cap == cap
+                                      else "n/a"),
+               "worst budget year (any seed)": format_outcome(worst, "spending_musd_per_year"),
+               "incident losses a year": format_outcome(
+                   float(runs["incident_cost"].mean()) / years, "incident_cost"),
+               "weeks the budget held pilots back (mean)": (
+                   f"{runs['weeks_budget_bound'].mean():.0f} of {exp.manifest.get('steps')}"
+                   if "weeks_budget_bound" in runs and cap == cap else "n/a")}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _assumptions(exp: Experiment, strategies: Sequence[str]) -> str:
+    m = exp.manifest
+    meta = m.get("metadata", {})
+    info = meta.get("strategy_info", {})
+    s = exp.summaries
+    first = s.iloc[0] if len(s) else {}
+    employees = int(first["employees"]) if len(s) else "?"
+    units = int(first["business_units"]) if len(s) else "?"
+    steps = m.get("steps") or 0
+    sets = meta.get("set") or {}
+    set_text = (" Set for every strategy: " + ", ".join(
+        f"{lever_label(k)} = {_lever_value(k, v) if k in LEVERS_BY_NAME else v}"
+        for k, v in sets.items()) + "." if sets else "")
+    head = (f"<p>An organisation of <b>{employees:,} employees</b> in <b>{units} business "
+            f"units</b>, over <b>{steps / 52:.3g} years</b> ({steps} weeks), on "
+            f"<b>{meta.get('seeds', '?')} seeds</b> shared by every strategy (master seed "
+            f"{_esc(m.get('master_seed'))}). Each seed is one possible enterprise and its luck: "
+            f"its people, units, ideas and chance events.{_esc(set_text)}</p>"
+            if isinstance(employees, int) else "")
+    blocks = []
+    for name in strategies:
+        d = info.get(name, {})
+        budget = d.get("budget")
+        levers = d.get("levers") or {}
+        parts = [f"<h3>{_esc(name)}</h3>"]
+        if d.get("description"):
+            parts.append(f"<p>{_esc(d['description'])}</p>")
+        if budget:
+            from aiscale_sim.budget import SHARE_LEVERS, SHARES
+
+            total = float(budget["total_musd_per_year"])
+            rows = []
+            for share in SHARES:
+                frac = float(budget.get(share, 0.0))
+                lever = SHARE_LEVERS.get(share)
+                rows.append({"share of the budget": SHARE_LABELS.get(share, share),
+                             "$M a year": format_outcome(total * frac, "spending_musd_per_year"),
+                             "%": f"{frac:.0%}" if frac >= 0.01 or frac == 0 else f"{frac:.1%}",
+                             "becomes the lever": (
+                                 f"{lever_label(lever)}: {_lever_value(lever, levers[lever])}"
+                                 if lever and lever in levers else
+                                 "no lever: what pilots and live use cases cost to run"
+                                 if share == "operations" else "")})
+            rows.append({"share of the budget": "Total", "$M a year": format_outcome(
+                total, "spending_musd_per_year"), "%": "100%", "becomes the lever": ""})
+            parts.append(_table_html(pd.DataFrame(rows)))
+        else:
+            parts.append("<p>No budget: its spending follows from its levers and results, "
+                         "uncapped.</p>")
+        blocks.append("".join(parts))
+    return head + "".join(blocks)
+
+
+def _interval(m: float, lo: float, hi: float, col: str) -> str:
+    if m != m:
+        return "n/a"
+    return f"{format_outcome(m, col)} ({format_outcome(lo, col)} to {format_outcome(hi, col)})"
+
+
+def outcomes_table(table: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFrame:
+    """Outcomes as rows, strategies as columns: mean (5th to 95th percentile across seeds)."""
+    rows = []
+    for col in dict.fromkeys(table["outcome"]):
+        t = table[table["outcome"] == col].set_index("strategy")
+        row = {"outcome": outcome_label(col)}
+        for name in strategies:
+            if name not in t.index:
+                row[name] = "n/a"
+                continue
+            r = t.loc[name]
+            cell = _interval(r["mean"], r["p05"], r["p95"], col)
+            if col == "payback_week":
+                k = int(r["n"])
+                cell = (f"{format_outcome(r['mean'], col)} on average, on the {k} "
+                        f"{'seed that pays' if k == 1 else 'seeds that pay'} back"
+                        if k else "does not pay back on any seed")
+            row[name] = cell
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def differences_table(table: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFrame:
+    """Paired differences from the reference: mean (5th to 95th), share of seeds better."""
+    rows = []
+    for col in dict.fromkeys(table["outcome"]):
+        if col == "payback_week":  # defined only on seeds that pay back: see the outcomes
+            continue
+        t = table[table["outcome"] == col].set_index("strategy")
+        row = {"outcome": outcome_label(col)}
+        for name in strategies[1:]:
+            r = t.loc[name] if name in t.index else None
+            if r is None or r["diff_mean"] != r["diff_mean"]:
+                row[f"{name} vs {strategies[0]}"] = "n/a"
+                continue
+            row[f"{name} vs {strategies[0]}"] = (
+                f"{format_difference(r['diff_mean'], col)} ({format_difference(r['diff_p05'], col)}"
+                f" to {format_difference(r['diff_p95'], col)}); better on "
+                f"{r['share_better']:.0%} of seeds")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def robustness_table(summaries: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFrame:
+    """Regret (mean, 90th percentile) and the share of seeds meeting the ROI target."""
+    from aiscale_sim.compare import TARGET_ROI, robustness
+
+    r = robustness(summaries, strategies, TARGET_ROI)
+    return pd.DataFrame({
+        "strategy": r["strategy"],
+        "regret, mean": [format_outcome(v, "regret") for v in r["regret_mean"]],
+        "regret, 90th percentile": [format_outcome(v, "regret") for v in r["regret_p90"]],
+        f"seeds meeting the target (ROI at least {TARGET_ROI:.0%})": [
+            f"{v:.0%} of {n}" if v == v else "n/a"
+            for v, n in zip(r["target_share"], r["n"], strict=True)],
+    })
+
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:1.5em auto;padding:0 1em;
+color:#222;line-height:1.45}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em;
+border-bottom:1px solid #ccc;padding-bottom:.2em}h3{font-size:1.02em;margin:1.2em 0 .3em}
+table.t{border-collapse:collapse;font-size:.86em;width:100%;table-layout:auto}
+table.t td,table.t th{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left;
+vertical-align:top;overflow-wrap:break-word}table.t th{background:#f4f4f4}
+table.t td:first-child{white-space:nowrap}
+.rec{background:#eef6ee;border-left:5px solid #2e7d32;padding:.8em 1.1em;margin:1em 0}
+.rec p{margin:.4em 0}.rec .big{font-size:1.15em;font-weight:600}.note{color:#444;
+font-size:.92em}figure{margin:1em 0}img{max-width:100%;height:auto}"""
+
+
+def write_report(exp: Experiment, table: pd.DataFrame | None = None,
+                 strategies: Sequence[str] | None = None,
+                 verdict: Sequence[str] | None = None,
+                 descriptions: dict[str, str] | None = None) -> Path:
+    """Write ``report.html``, the plot PNGs and ``index.html`` into a comparison's folder.
+
+    The report recommends one strategy (:func:`aiscale_sim.compare.recommend`) and says how
+    sure that is, then gives the assumptions (organisation, horizon, seeds, each strategy's
+    story, budget split and the lever values it became), whether budgets were kept, the
+    outcomes, paired differences from the reference, and regret and satisficing.
 
     Args:
-        exp: The comparison experiment.
-        table: :func:`aiscale_sim.compare.compare_table` output.
-        strategies: Strategy names, the first being the reference.
-        verdict: Plain-language sentences.
-        descriptions: Each strategy's one-line description (from its scenario file), for
-            index.html's question.
+        exp: The comparison experiment (from :func:`aiscale_sim.compare.run_compare`).
+        table: :func:`aiscale_sim.compare.compare_table` output (computed if None).
+        strategies: Strategy names, the first being the reference (from the experiment's
+            metadata if None).
+        verdict: Unused; kept so that older calls still work.
+        descriptions: Each strategy's one-line description, if the experiment's metadata do
+            not have them (folders written before they did).
 
     Returns:
         Path of ``report.html``.
     """
-    from aiscale_sim.budget import annual_budget_cost
+    from aiscale_sim.compare import (
+        CONFIDENCE_MEANING,
+        MIN_SEEDS_FOR_CONFIDENCE,
+        compare_table,
+        recommend,
+        with_net_value,
+    )
+
+    m = exp.manifest
+    meta = m.get("metadata", {})
+    strategies = list(strategies or meta.get("strategies") or m.get("scenarios", []))
+    s = with_net_value(exp.summaries)
+    table = table if table is not None else compare_table(s, strategies)
+    if "net_value" not in set(table["outcome"]):
+        table = compare_table(s, strategies)
+    info = meta.get("strategy_info", {})
+    descriptions = {n: info.get(n, {}).get("description") or (descriptions or {}).get(n, "")
+                    for n in strategies}
 
     figs = comparison_figures(exp, strategies)
     for name, data in figs.items():
         write_bytes(exp.path / f"{name}.png", data)
 
-    s = exp.summaries
-    budget_rows = []
-    for name in strategies:
-        if not (s["scenario"] == name).any():  # every run of this strategy failed
-            budget_rows.append({"strategy": name, "budgeted spend ($M/yr)": float("nan"),
-                                "realised cost ($M/yr, mean)": float("nan"), "seeds": 0})
-            continue
-        lv = s[s["scenario"] == name].iloc[0]
-        runs = s[s["scenario"] == name]
-        years = max(float(exp.manifest.get("steps") or 52), 1.0) / 52.0
-        budget_rows.append({"strategy": name,
-                            "budgeted spend ($M/yr)": round(annual_budget_cost(lv), 2),
-                            "realised cost ($M/yr, mean)": round(
-                                float(runs["cumulative_cost"].mean()) / years, 2),
-                            "seeds": len(runs)})
-    wide = pd.DataFrame({"outcome": table.drop_duplicates("outcome")["label"].to_list()})
-    for name in strategies:
-        t = table[table["strategy"] == name]
-        wide[name] = [f"{format_outcome(m, o)} [{format_outcome(lo, o)}, {format_outcome(hi, o)}]"
-                      for m, lo, hi, o in zip(t["mean"], t["p05"], t["p95"], t["outcome"],
-                                              strict=True)]
-    diffs = pd.DataFrame({"outcome": table.drop_duplicates("outcome")["label"].to_list()})
-    for name in strategies[1:]:
-        t = table[table["strategy"] == name]
-        diffs[f"{name} - {strategies[0]}"] = [
-            f"{m:+.3g} [{lo:+.3g}, {hi:+.3g}], better on {b:.0%} of seeds"
-            if not np.isnan(m) else "n/a"
-            for m, lo, hi, b in zip(t["diff_mean"], t["diff_p05"], t["diff_p95"],
-                                    t["share_better"], strict=True)]
-    m = exp.manifest
+    rec = recommend(s, strategies)
+    word = rec["confidence"]
+    meaning = (CONFIDENCE_MEANING[word] if word in CONFIDENCE_MEANING else
+               f"fewer than {MIN_SEEDS_FOR_CONFIDENCE} shared seeds cannot tell luck from "
+               "strategy; run more seeds")
     fail = m.get("counts", {}).get("failed", 0)
     img = "".join(
-        f'<figure><img alt="{html.escape(k)}" src="data:image/png;base64,'
-        f'{base64.b64encode(v).decode()}"></figure>' for k, v in figs.items())
+        f'<figure><img alt="{_esc(k)}" src="data:image/png;base64,'
+        f'{base64.b64encode(v).decode()}"><figcaption class="note">{_esc(CAPTIONS.get(k, k))}'
+        f"</figcaption></figure>" for k, v in figs.items())
     body = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Strategy comparison</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}
-table.t{{border-collapse:collapse;font-size:.85em}} table.t td,table.t th{{padding:4px 8px;
-border-bottom:1px solid #ddd;text-align:left}} img{{max-width:100%}}</style></head><body>
-<h1>Strategy comparison: {html.escape(", ".join(strategies))}</h1>
-<p>{len(s)} runs ({m.get('steps')} weeks each), master seed {m.get('master_seed')},
-aiscale-sim {html.escape(str(m.get('package_version')))}. Every strategy ran on the same
-seeds, so differences are paired.{f' <b>{fail} runs failed</b> (see failures.json).' if fail
-else ''}</p>
-<h2>Verdict</h2><ul>{"".join(f"<li>{html.escape(v)}</li>" for v in verdict)}</ul>
-<h2>Budget</h2>{_table_html(pd.DataFrame(budget_rows))}
-<p>The budget covers staff, training, change management, incentives and investment. Realised
-cost adds what the strategy's own results cause: compute for each running pilot, the run cost
-of each live model, and incentives paid to the employees who actually adopt (the budget
-assumes a share of adopters). Strategies of equal budget can therefore differ in realised
-cost.</p>
-<h2>Outcomes: mean [90% interval across seeds]</h2>{_table_html(wide)}
-<h2>Paired difference from {html.escape(strategies[0])}: mean [90% interval]</h2>
-{_table_html(diffs)}
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Strategy comparison: {_esc(", ".join(strategies))}</title>
+<style>{_CSS}</style></head><body>
+<h1>Where should the AI money go? {_esc(", ".join(strategies))}</h1>
+<div class="rec" id="recommendation">
+<p class="big">Recommendation: {_esc(rec['best'])}</p>
+<p>{_esc(rec['sentence'])}</p>
+<p>How sure: <b>{_esc(word)}</b>, which here means {_esc(meaning)}. It wins on
+{rec['share']:.0%} of the {rec['wins'] + rec['losses']} seeds that are not tied, out of
+{rec['n']} seeds.</p>
+<p>{_esc(rec['tradeoff'])}</p>
+</div>
+<p class="note">{len(s)} runs, aiscale-sim {_esc(m.get('package_version'))}. Every strategy ran
+on the same seeds, so the differences below are paired: the same enterprise with the same luck,
+under a different strategy.{f' <b>{fail} runs failed</b> (see failures.json).' if fail else ''}
+</p>
+<h2>Assumptions</h2>{_assumptions(exp, strategies)}
+<h2>Did each strategy keep its budget?</h2>
+{_table_html(budget_table(exp, strategies))}
+<p class="note">A budget covers all of a strategy's AI spending: staff, training, change
+management, incentives, data, platform, the compute of each running pilot, the run cost of
+each live model and vendor licences. It is a cap: when a year's money is committed, the
+strategy launches no more pilots that year. Incident losses (remediation, fines) are not
+spending and are shown apart; the cost and ROI below include them.</p>
+<h2>Outcomes after {(m.get('steps') or 0) / 52:.3g} years: mean (5th to 95th percentile across
+seeds)</h2>
+{_table_html(outcomes_table(table, strategies))}
+<h2>Regret and targets</h2>
+<p class="note">Regret is how much net value a strategy falls short of the best strategy on the
+same seed (0 when it is the best): the mean says what choosing it costs on average, the 90th
+percentile what it costs in a bad case. The target is ROI of at least 0%: the strategy earns
+back at least what it costs within the horizon. These are the robustness measures of Rhodium
+(McPhail et al. 2018).</p>
+{_table_html(robustness_table(s, strategies))}
+<h2>Paired differences from {_esc(strategies[0])}: mean (5th to 95th percentile)</h2>
+{_table_html(differences_table(table, strategies))}
 <h2>Plots</h2>{img}
 </body></html>
 """
     target = exp.path / "report.html"
     write_bytes(target, body.encode("utf-8"))
-    _write_index(exp, strategies, descriptions or {}, list(figs))
+    _write_index(exp, strategies, descriptions, list(figs))
     return target
+
+
+def compare_with_report(scenarios: Sequence, out_dir: str | Path, **kwargs):
+    """Run (or resume) a comparison and write its report: what ``aiscale compare`` does.
+
+    Args:
+        scenarios: At least two strategies (names, paths or Scenario objects).
+        out_dir: Experiment folder.
+        **kwargs: Passed to :func:`aiscale_sim.compare.run_compare` (``n_seeds``,
+            ``master_seed``, ``steps``, ``executor``, ``overrides``, ...).
+
+    Returns:
+        The experiment, the comparison table and the path of ``report.html``.
+    """
+    from aiscale_sim.compare import run_compare
+
+    exp, table = run_compare(scenarios, out_dir, **kwargs)
+    return exp, table, write_report(exp, table, exp.manifest["metadata"]["strategies"])
 
 
 def _write_index(exp: Experiment, strategies: Sequence[str], descriptions: dict[str, str],
@@ -213,7 +466,8 @@ def _write_index(exp: Experiment, strategies: Sequence[str], descriptions: dict[
               ("weeks per run", str(m.get("steps"))),
               ("master seed", str(m.get("master_seed"))),
               ("aiscale-sim version", str(m.get("package_version"))),
-              ("report", "report.html (verdict, budget and outcome tables)")]
+              ("report", "report.html (recommendation, assumptions, budgets kept, outcomes, "
+               "regret)")]
     return write_index(exp.path, title=f"Strategy comparison: {', '.join(strategies)}",
                        question=question, design=design, notes=notes,
                        figures=[(f"{k}.png", CAPTIONS.get(k, k)) for k in figures])

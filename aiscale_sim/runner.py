@@ -151,6 +151,8 @@ def _run_one(run: Run, steps: int, fingerprint: str | None = None,
                 f"aiscale-sim {package_version()}) from the one that started the experiment "
                 f"({fingerprint}); install the same aiscale-sim on every worker")
         phased = {"phases": run.phases} if run.phases else {}
+        if run.budget_cap is not None:
+            phased["budget_cap"] = run.budget_cap
         result = simulate(dict(run.levers), seed=run.seed, steps=steps, **phased)
         measured = {} if measure is None else dict(measure(result))
     except Exception as e:  # a failing run is data, not the end of the experiment
@@ -167,6 +169,10 @@ def _run_one(run: Run, steps: int, fingerprint: str | None = None,
     row["nan_outcomes"] = ",".join(nan)
     for k, v in measured.items():
         row[f"{MEASURE_PREFIX}{k}"] = float(v)
+    budget = result.summary.get("budget")
+    if budget is not None:  # a capped run: its budget and how it was kept
+        row["budget_musd_per_year"] = budget["cap_musd_per_year"]
+        row["weeks_budget_bound"] = budget["weeks_budget_bound"]
     ts = result.timeseries
     if weekly is not None:
         ts = ts[["week", *weekly]].copy()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,8 +99,31 @@ def resolve(levers_or_scenario: Any = None,
         if sc.budget is not None:
             merged = _rebudget(sc, overrides, merged)
         sc = Scenario(name=sc.name, levers=validate_levers(merged), description=sc.description,
-                      path=sc.path, overrides={**sc.overrides, **overrides}, phases=sc.phases)
+                      path=sc.path, overrides={**sc.overrides, **overrides}, budget=sc.budget,
+                      phases=sc.phases)
     return sc
+
+
+def scenario_budget_cap(sc: Scenario) -> float | None:
+    """The yearly spending cap ($M) of a scenario: its ``[budget]`` total, or None."""
+    return None if sc.budget is None else float(sc.budget["total_musd_per_year"])
+
+
+def budget_summary(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict[str, Any]:
+    """How a capped run kept its budget: the cap, spending by budget year, weeks it bound.
+
+    Spending is the cost less incident losses (``cumulative_spending``); a year is counted
+    when the run covers it fully.
+    """
+    from aiscale_sim.pipeline import BUDGET_YEAR_WEEKS
+
+    cum = timeseries.set_index("week")["cumulative_spending"]
+    years = int(cum.index.max()) // BUDGET_YEAR_WEEKS
+    by_year = [float(cum.loc[(y + 1) * BUDGET_YEAR_WEEKS] - cum.loc[y * BUDGET_YEAR_WEEKS])
+               for y in range(years)]
+    return {"cap_musd_per_year": float(model.budget_cap),
+            "spending_by_year_musd": by_year,
+            "weeks_budget_bound": int(model.counters["weeks_budget_bound"])}
 
 
 def _check_phased(sc: Scenario, overrides: dict[str, Any]) -> None:
@@ -201,7 +225,8 @@ class SimulationResult:
 
 def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
              steps: int | None = None, overrides: dict[str, Any] | None = None,
-             phases: Any = None, progress: bool = False) -> SimulationResult:
+             phases: Any = None, progress: bool = False,
+             budget_cap: float | None = None) -> SimulationResult:
     """Run the model once.
 
     Args:
@@ -216,6 +241,9 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
             phases; None keeps the scenario's (a scenario file's ``[[phases]]``).
         progress: Show progress when the run takes more than a couple of seconds (a bar on a
             terminal, a line every 10% in a log).
+        budget_cap: Yearly budget in $M that caps all AI spending (pilots stop when a year's
+            money is committed). None: the scenario's own ``[budget]`` total if it has one,
+            else no cap. A lever dict carries no budget, so the runner passes its runs' cap.
 
     Returns:
         A :class:`SimulationResult` with ``.summary`` and ``.timeseries``.
@@ -235,8 +263,14 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
         raise UserInputError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
     steps = int(steps)
     check_phase_weeks(sc.phases, steps, sc.name)
+    if budget_cap is None:
+        budget_cap = scenario_budget_cap(sc)
+    elif isinstance(budget_cap, bool) or not isinstance(budget_cap, int | float) or not (
+            math.isfinite(budget_cap) and budget_cap > 0):
+        raise UserInputError(f"budget_cap must be a positive number of $M a year, got "
+                             f"{budget_cap!r}")
 
-    model = EnterpriseModel(sc.levers, rng=seed, phases=sc.phases)
+    model = EnterpriseModel(sc.levers, rng=seed, phases=sc.phases, budget_cap=budget_cap)
     if progress:
         from aiscale_sim.progress import progress_bar
 
@@ -259,4 +293,6 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
         "phases": [ph.as_dict() for ph in model.phases_applied],
         "outcomes": summary_outcomes(model, ts),
     }
+    if budget_cap is not None:
+        summary["budget"] = budget_summary(model, ts)
     return SimulationResult(summary=summary, timeseries=ts, model=model)

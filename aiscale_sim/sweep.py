@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from aiscale_sim.compare import scenarios_with_overrides
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.files import save_figure
 from aiscale_sim.index_page import write_index
@@ -122,8 +123,7 @@ def load_sweep(path: str | Path, overrides: dict[str, Any] | None = None,
     if swept:
         raise UserInputError(f"--set {swept[0]}: {p} sweeps '{swept[0]}'; fix only levers "
                              "the grid does not vary")
-    if overrides:
-        base = resolve(base, overrides)
+    base = scenarios_with_overrides([base], overrides)[0]
     if seeds is not None:
         if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
             raise UserInputError(f"seeds must be a whole number of at least 1, got {seeds!r}")

@@ -163,12 +163,12 @@ def test_subcommand_modules_do_not_import_cli():
     assert out.stdout.strip() == "False"
 
 
-def test_run_and_sweep_share_one_set_parser():
+def test_run_sweep_and_compare_share_one_set_parser():
     from aiscale_sim import cli_args
 
     parser = __import__("aiscale_sim.cli", fromlist=["build_parser"]).build_parser()
     sub = next(a for a in parser._actions if a.choices and "run" in a.choices).choices
-    for command in ("run", "sweep"):
+    for command in ("run", "sweep", "compare"):
         action = next(a for a in sub[command]._actions if "--set" in a.option_strings)
         assert action.type is cli_args.set_arg, command
 

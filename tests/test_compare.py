@@ -6,7 +6,12 @@ import pandas as pd
 import pytest
 
 from aiscale_sim import load_experiment
-from aiscale_sim.budget import annual_budget_cost, levers_from_budget, validate_budget
+from aiscale_sim.budget import (
+    annual_budget_cost,
+    levers_from_budget,
+    operations_musd,
+    validate_budget,
+)
 from aiscale_sim.cli import main
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.scenarios import load_scenario, scenario_dir
@@ -14,8 +19,13 @@ from aiscale_sim.scenarios import load_scenario, scenario_dir
 STRATEGIES = ("tech_first", "people_first_budget", "balanced")
 
 
+def _budgeted(sc):
+    """The spend levers' yearly cost plus the operations money: the whole budget."""
+    return annual_budget_cost(sc.levers) + operations_musd(sc.budget)
+
+
 def test_shipped_strategies_cost_the_same():
-    costs = [annual_budget_cost(load_scenario(n).levers) for n in STRATEGIES]
+    costs = [_budgeted(load_scenario(n)) for n in STRATEGIES]
     assert costs == pytest.approx([costs[0]] * 3, rel=1e-9)
     sc = load_scenario("balanced")
     assert costs[0] == pytest.approx(sc.budget["total_musd_per_year"])
@@ -34,7 +44,7 @@ def test_budget_conversion_and_errors():
         validate_budget({"total_musd_per_year": 1, "training": 0.5})
     with pytest.raises(UserInputError, match="unknown key 'trainig'"):
         validate_budget({"total_musd_per_year": 1, "trainig": 1.0})
-    with pytest.raises(UserInputError, match="outside its bounds"):
+    with pytest.raises(UserInputError, match="above its bound"):
         levers_from_budget({"total_musd_per_year": 500, "platform": 1.0}, lv)
 
 
@@ -73,8 +83,11 @@ def test_compare_report_matches_summaries(tmp_path, capsys):
     exp = load_experiment(out)
     s = exp.summaries
     assert len(s) == 6
-    costs = [annual_budget_cost(s[s.scenario == n].iloc[0]) for n in seeds_names(s)]
+    costs = [annual_budget_cost(s[s.scenario == n].iloc[0])
+             + operations_musd(load_scenario(f).budget)
+             for n, f in zip(seeds_names(s), files, strict=True)]
     assert costs == pytest.approx([14 * 300 / 5000] * 2)
+    assert s["budget_musd_per_year"].tolist() == pytest.approx([14 * 300 / 5000] * 6)
     # common random numbers: the i-th seed is shared
     seeds = s.groupby("scenario")["seed"].apply(list)
     assert seeds["tech_first"] == seeds["people_first_budget"]
@@ -83,7 +96,7 @@ def test_compare_report_matches_summaries(tmp_path, capsys):
         assert name in html
         mean = s.loc[s["scenario"] == name, "adoption_share"].mean()
         assert f"{mean:.0%}" in html
-    assert "data:image/png;base64," in html and "Verdict" in html
+    assert "data:image/png;base64," in html and "Recommendation:" in html
     import pandas as pd
 
     table = pd.read_csv(out / "comparison.csv")
@@ -104,7 +117,10 @@ def seeds_names(s):
 @pytest.mark.parametrize("argv, message", [
     (["compare", "baseline", "--executor", "gpu"], "invalid choice"),
     (["compare", "baseline", "--workers", "0"], "out of range"),
-    (["compare", "no_such_scenario", "--executor", "serial"], "not found"),
+    (["compare", "baseline", "no_such_scenario", "--executor", "serial"], "not found"),
+    (["compare", "balanced", "--executor", "serial"], "one strategy alone is no comparison"),
+    (["compare", "baseline", "coe", "--set", "trainng_hours=3"],
+     "unknown lever 'trainng_hours' in --set.*did you mean 'training_hours'"),
 ])
 def test_bad_input_exits_2(argv, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
@@ -146,7 +162,7 @@ def test_budget_stays_equal_under_size_overrides_and_refuses_spend_overrides(tmp
     from aiscale_sim.simulate import resolve
 
     for size in ({"employees": 2000}, {"employees": 9000, "business_units": 3}):
-        assert annual_budget_cost(resolve("balanced", size).levers) == pytest.approx(14.0)
+        assert _budgeted(resolve("balanced", size)) == pytest.approx(14.0)
     with pytest.raises(UserInputError, match="through its \\[budget\\]"):
         resolve("balanced", {"training_hours": 5.0})
     child = tmp_path / "child.toml"

@@ -203,11 +203,11 @@ def test_overview_stall_legend_shows_the_bar_colours():
 
 
 def test_compare_folder_gets_an_index(tmp_path):
-    from aiscale_sim.compare import run_compare
+    from aiscale_sim.report import compare_with_report
 
     out = tmp_path / "cmp"
-    run_compare(["baseline", ROOT / "scenarios" / "coe.toml"], out, n_seeds=2, steps=20,
-                executor="serial", progress=False)
+    compare_with_report(["baseline", ROOT / "scenarios" / "coe.toml"], out, n_seeds=2, steps=20,
+                        executor="serial", progress=False)
     pngs, page = _pngs_named_in_index(out)
     assert set(pngs) == {"adoption.png", "funnel.png", "distributions.png"}
     assert all(f'src="{p}"' in page for p in pngs)

@@ -377,8 +377,8 @@ def test_compare_cli_on_a_phased_scenario_runs_its_phases(tmp_path, capsys):
     assert rc == 0
     s = load_experiment(out).summaries.set_index(["scenario", "seed"])["cumulative_cost"]
     assert (s.loc["phased"] > s.loc["flat"]).all()
-    assert main(["compare", str(path), "--seeds", "1", "--steps", "10", "--executor", "serial",
-                 "--quiet", "--out", str(tmp_path / "cmp2")]) == 2
+    assert main(["compare", str(path), str(tmp_path / "flat.toml"), "--seeds", "1", "--steps",
+                 "10", "--executor", "serial", "--quiet", "--out", str(tmp_path / "cmp2")]) == 2
     assert "beyond the run's 10 steps" in capsys.readouterr().err
     assert not (tmp_path / "cmp2").exists()
 

@@ -55,7 +55,7 @@ def test_ctrl_c_stops_within_2_s_keeps_finished_runs_and_prints_the_resume_comma
     if not aiscale.exists():
         pytest.skip("the aiscale command is not installed next to this Python")
     out = tmp_path / "cmp"
-    cmd = [str(aiscale), "compare", "baseline", "--seeds", "8", "--workers", "1",
+    cmd = [str(aiscale), "compare", "baseline", "coe", "--seeds", "4", "--workers", "1",
            "--executor", executor, "--steps", "60", "--out", str(out), "--quiet"]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen(cmd, env=env, start_new_session=True, stderr=subprocess.PIPE,

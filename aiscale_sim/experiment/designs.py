@@ -25,7 +25,7 @@ import numpy as np
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error
 from aiscale_sim.scenarios import Phase, validate_phases
-from aiscale_sim.simulate import resolve
+from aiscale_sim.simulate import resolve, scenario_budget_cap
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class Run:
         levers: Complete, validated lever values (from the first week).
         seed: The integer seed passed to :func:`aiscale_sim.simulate`.
         phases: Levers that change on given weeks (the scenario's phases; empty for none).
+        budget_cap: The scenario's yearly budget in $M, which caps all its AI spending (None:
+            no budget, no cap).
     """
 
     run_id: int
@@ -45,6 +47,7 @@ class Run:
     levers: dict[str, Any] = field(hash=False)
     seed: int
     phases: tuple[Phase, ...] = field(default=(), hash=False)
+    budget_cap: float | None = None
 
     def __post_init__(self) -> None:
         if not (isinstance(self.phases, tuple)
@@ -54,20 +57,23 @@ class Run:
     def as_dict(self) -> dict[str, Any]:
         """Plain-data form, as stored in the manifest.
 
-        ``phases`` is there only when the run has some, so a run without phases keeps the
-        identity (and design hash) it had before phases existed.
+        ``phases`` is there only when the run has some, and ``budget_cap`` only when it has a
+        budget, so other runs keep the identity (and design hash) they had before.
         """
         d = {"run_id": self.run_id, "scenario": self.scenario, "seed": self.seed,
              "levers": dict(self.levers)}
         if self.phases:
             d["phases"] = [ph.as_dict() for ph in self.phases]
+        if self.budget_cap is not None:
+            d["budget_cap"] = self.budget_cap
         return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Run:
         """The run of a manifest entry (:meth:`as_dict`)."""
+        cap = d.get("budget_cap")
         return cls(int(d["run_id"]), d["scenario"], d["levers"], int(d["seed"]),
-                   d.get("phases") or ())
+                   d.get("phases") or (), None if cap is None else float(cap))
 
 
 class Design(list):
@@ -141,7 +147,8 @@ def design_from_scenarios(scenarios: Sequence[Any], n_seeds: int, master_seed: i
     if dupes:
         raise UserInputError(f"scenario named more than once: {', '.join(dupes)}")
     seeds = spawn_seeds(master_seed, n_seeds)
-    runs = [Run(j * n_seeds + i, sc.name, dict(sc.levers), seeds[i], sc.phases)
+    runs = [Run(j * n_seeds + i, sc.name, dict(sc.levers), seeds[i], sc.phases,
+                scenario_budget_cap(sc))
             for j, sc in enumerate(resolved) for i in range(n_seeds)]
     return Design(runs, master_seed=int(master_seed), kind="scenarios",
                   info={"scenarios": names, "n_seeds": n_seeds})
@@ -195,8 +202,8 @@ def design_from_grid(base: Any, grid: Mapping[str, Sequence[Any]], n_seeds: int,
         levers = resolve(sc, point).levers
         label = _point_name(sc.name, {n: levers[n] for n in names})
         start = len(runs)
-        runs.extend(Run(start + i, label, dict(levers), seeds[i], sc.phases)
-                    for i in range(n_seeds))
+        runs.extend(Run(start + i, label, dict(levers), seeds[i], sc.phases,
+                        scenario_budget_cap(sc)) for i in range(n_seeds))
     return Design(runs, master_seed=int(master_seed), kind="grid",
                   info={"base": sc.name, "grid": {n: [_plain(v) for v in grid[n]]
                                                   for n in names}, "n_seeds": n_seeds})
@@ -257,8 +264,8 @@ def design_from_matrix(base: Any, names: Sequence[str], matrix: np.ndarray, repl
     for i, row in enumerate(m):
         point = {n: _matrix_value(n, v) for n, v in zip(names, row, strict=True)}
         levers = resolve(sc, point).levers
-        runs.extend(Run(i * replicates + r, sc.name, dict(levers), seeds[r], sc.phases)
-                    for r in range(replicates))
+        runs.extend(Run(i * replicates + r, sc.name, dict(levers), seeds[r], sc.phases,
+                        scenario_budget_cap(sc)) for r in range(replicates))
     return Design(runs, master_seed=int(master_seed), kind="matrix",
                   info={"base": sc.name, "names": names, "rows": int(m.shape[0]),
                         "replicates": replicates})

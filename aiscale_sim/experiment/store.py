@@ -344,7 +344,7 @@ def _grow(kept: list[Run], design: list[Run]) -> tuple[Design, list[Run]]:
     kept_ids = {r.run_id for r in kept}
     if any(r.run_id in kept_ids for r in new):
         start = max(kept_ids) + 1
-        new = [Run(start + i, r.scenario, r.levers, r.seed, r.phases)
+        new = [Run(start + i, r.scenario, r.levers, r.seed, r.phases, r.budget_cap)
                for i, r in enumerate(new)]
     grown = Design(kept + new, master_seed=getattr(design, "master_seed", None),
                    kind=getattr(design, "kind", "custom"), info=getattr(design, "info", {}))

@@ -1,0 +1,126 @@
+"""Budgets are promises: a strategy's budget covers all its AI spending and caps it.
+
+The shipped strategies are checked at 2,000 and 20,000 employees (their budgets recomputed for
+each size); ``--set`` on ``compare`` and ``sweep`` recomputes budgets the same way; a split that
+does not fit the organisation is refused with what would fit.
+"""
+
+import numpy as np
+import pytest
+
+from aiscale_sim import load_experiment, simulate
+from aiscale_sim.budget import levers_from_budget, share_bounds
+from aiscale_sim.cli import main
+from aiscale_sim.errors import UserInputError
+from aiscale_sim.scenarios import load_scenario
+from aiscale_sim.simulate import resolve
+
+#: The strategies whose cap binds at these sizes (people_first_budget's incentives, costed at
+#: half the staff adopting, leave money unspent while adoption is low; see docs/ODD.md 7.13).
+CAPPED = ("tech_first", "balanced")
+
+#: The people split as it was before budgets covered running costs: at 2,000 employees its
+#: change management share is $1,400 per employee, above the lever's bound of $1,000.
+OLD_PEOPLE_SPLIT = {"total_musd_per_year": 14, "training": 0.25, "change_management": 0.20,
+                    "incentives": 0.10, "data": 0.12, "platform": 0.08, "headcount": 0.25}
+
+
+@pytest.mark.parametrize("employees", [2000, 20000])
+@pytest.mark.parametrize("strategy", CAPPED)
+def test_budgets_hold_within_5_percent_at_2000_and_20000_employees(strategy, employees):
+    budget = load_scenario(strategy).budget["total_musd_per_year"]
+    for seed in (0, 1):
+        r = simulate(strategy, seed=seed, steps=260, overrides={"employees": employees})
+        b = r.summary["budget"]
+        years = np.array(b["spending_by_year_musd"])
+        assert b["cap_musd_per_year"] == budget and len(years) == 5
+        mean = years.mean()
+        assert abs(mean / budget - 1) <= 0.05, (strategy, employees, seed, years)
+        assert years.max() <= budget * 1.10, (strategy, employees, seed, years)
+        # spending is the cost less incident losses, and the budget bound on some weeks
+        spent = r.timeseries["cumulative_spending"].iloc[-1]
+        assert spent == pytest.approx(r.outcomes["cumulative_cost"]
+                                      - r.outcomes["incident_cost"])
+        assert b["weeks_budget_bound"] > 0
+
+
+def test_the_cap_changes_nothing_until_it_binds_and_nothing_without_a_budget():
+    sc = resolve("balanced", {"employees": 2000})
+    free = simulate(dict(sc.levers), seed=3, steps=80)
+    rich = simulate(dict(sc.levers), seed=3, steps=80, budget_cap=1e6)
+    assert "budget" not in free.summary and rich.summary["budget"]["weeks_budget_bound"] == 0
+    assert rich.outcomes == free.outcomes  # a cap that never binds makes no draw, no change
+    capped = simulate(sc, seed=3, steps=80)
+    assert capped.summary["budget"]["cap_musd_per_year"] == 14
+    assert capped.outcomes["pilots_launched"] < free.outcomes["pilots_launched"]
+    with pytest.raises(UserInputError, match="budget_cap must be a positive"):
+        simulate(dict(sc.levers), seed=3, steps=2, budget_cap=0)
+
+
+def test_a_budget_without_operations_money_has_next_to_nothing_for_pilots(tmp_path):
+    p = tmp_path / "no_ops.toml"
+    p.write_text('extends = "baseline"\n[levers]\nemployees = 400\nbusiness_units = 4\n'
+                 "[budget]\ntotal_musd_per_year = 3\ntraining = 0.2\nheadcount = 0.5\n"
+                 "data = 0.3\n")
+    sc = load_scenario(p)
+    r = simulate(sc, seed=1, steps=104)
+    free = simulate(dict(sc.levers), seed=1, steps=104)
+    # only what vacancies and unpaid incentives leave over buys a pilot
+    assert r.outcomes["pilots_launched"] <= 0.2 * free.outcomes["pilots_launched"]
+    assert max(r.summary["budget"]["spending_by_year_musd"]) <= 3.0 * 1.05
+    assert r.summary["budget"]["weeks_budget_bound"] > 52
+
+
+def test_a_split_that_cannot_be_honoured_says_which_share_and_what_fits(tmp_path):
+    lv = {"employees": 2000, "business_units": 8}
+    with pytest.raises(UserInputError) as e:
+        levers_from_budget(OLD_PEOPLE_SPLIT, lv, "people.toml")
+    msg = str(e.value)
+    assert "share 'change_management' (0.2 of $14M = $2.8M a year)" in msg
+    assert "Change management $1,400 per employee per year, above its bound $1,000" in msg
+    assert "at most 0.143 ($2M a year) fits" in msg
+    assert share_bounds("change_management", OLD_PEOPLE_SPLIT, lv)[1] == pytest.approx(1 / 7)
+    # the same split fits a larger organisation
+    assert levers_from_budget(OLD_PEOPLE_SPLIT, {**lv, "employees": 5000})[
+        "change_management"] == pytest.approx(560.0)
+
+
+def test_compare_refuses_a_size_the_split_cannot_fit_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    rc = main(["compare", "people_first_budget", "balanced", "--set", "employees=1500",
+               "--executor", "serial", "--quiet", "--out", str(out)])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "share 'change_management'" in err and "above its bound $1,000" in err
+    assert "at most 0.107" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_compare_set_recomputes_budgets_for_the_new_size(tmp_path):
+    out = tmp_path / "cmp"
+    assert main(["compare", "tech_first", "balanced", "--set", "employees=2000", "--seeds", "2",
+                 "--steps", "20", "--executor", "serial", "--quiet", "--out", str(out)]) == 0
+    exp = load_experiment(out)
+    s = exp.summaries
+    assert (s["employees"] == 2000).all() and (s["budget_musd_per_year"] == 14).all()
+    for name in ("tech_first", "balanced"):
+        sc = load_scenario(name)
+        want = levers_from_budget(sc.budget, {**sc.levers, "employees": 2000})
+        row = s[s["scenario"] == name].iloc[0]
+        assert all(row[k] == pytest.approx(v) for k, v in want.items())
+    assert exp.manifest["metadata"]["set"] == {"employees": 2000}
+    assert "2,000 employees" in (out / "report.html").read_text()
+
+
+def test_sweep_set_recomputes_a_budget_scenarios_levers(tmp_path):
+    f = tmp_path / "grid.toml"
+    f.write_text('scenario = "balanced"\nseeds = 1\nsteps = 10\n[levers]\n'
+                 "pilot_launch_rate = [6.0, 12.0]\n")
+    out = tmp_path / "sw"
+    assert main(["sweep", str(f), "--set", "employees=3000", "--executor", "serial",
+                 "--quiet", "--out", str(out)]) == 0
+    s = load_experiment(out).summaries
+    sc = load_scenario("balanced")
+    want = levers_from_budget(sc.budget, {**sc.levers, "employees": 3000})
+    assert (s["employees"] == 3000).all() and (s["budget_musd_per_year"] == 14).all()
+    assert s["change_management"].tolist() == pytest.approx([want["change_management"]] * 2)
