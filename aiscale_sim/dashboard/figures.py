@@ -79,8 +79,8 @@ def org_chart(model: DashboardModel, width: float = 5.6, height: float = 5.0) ->
     """
     layout = org_layout(model.org.manager)
     stage = model.emp["stage"]
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    ax = fig.add_subplot()
+    fig = Figure(figsize=(width, height), dpi=DPI, layout=None)
+    ax = fig.add_axes((0.02, 0.13, 0.96, 0.8))
     ax.add_collection(LineCollection(layout.segments, colors="#e3e3e3", linewidths=0.3,
                                      zorder=1))
     sizes = np.select([layout.depth == 0, layout.depth == 1], [60.0, 22.0], 6.0)
@@ -107,7 +107,7 @@ def org_chart(model: DashboardModel, width: float = 5.6, height: float = 5.0) ->
                       label=f"{STAGE_NAMES[s]}: {counts[s]:,}") for s in Adoption]
     handles.append(Line2D([], [], marker="D", linestyle="", markerfacecolor="white",
                           markeredgecolor="#333333", label=f"AI staff: {int(ai.sum()):,}"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=7.5,
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7.5,
                frameon=False, handletextpad=0.2, columnspacing=1.0)
     ax.set_title(f"Org chart, week {int(model.time)}: {len(stage):,} employees by adoption "
                  "stage", fontsize=10)
@@ -165,7 +165,7 @@ def pilot_funnel(model: DashboardModel, ghost: Ghost = None, width: float = 5.6,
     """
     week = int(model.time)
     rows = funnel_rows(model.history(), week)
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=DPI, layout=None)
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
     for yi, row in zip(y, rows, strict=True):
@@ -194,8 +194,8 @@ def pilot_funnel(model: DashboardModel, ghost: Ghost = None, width: float = 5.6,
     if ghost is not None:
         handles.append(Line2D([], [], marker="|", linestyle="", color="black", markersize=10,
                               markeredgewidth=1.6, label="Baseline, same week"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=7.5,
-               frameon=False)
+    fig.subplots_adjust(left=0.25, right=0.97, top=0.92, bottom=0.3)
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=7.5, frameon=False)
     ax.set_title(f"Pilot funnel, week {week}", fontsize=10)
     return fig
 
@@ -206,12 +206,14 @@ def adoption_curve(model: DashboardModel, ghost: Ghost = None, width: float = 5.
 
     With ``ghost``, the baseline run is drawn over the whole horizon as faint dashed lines.
     """
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=DPI, layout=None)
     ax = fig.add_subplot()
     weeks = model.series("week")
-    lines = [("adoption_share", "All business staff", "#000000", 2.2)]
+    lines = [("adoption_share", f"All business staff ({int(model.is_business.sum()):,})",
+              "#000000", 2.2)]
     colours = [c for c, _ in palette(len(ROLES))]
-    lines += [(f"adoption_{name.lower()}_role", name, colours[i], 1.5)
+    sizes = model.role_sizes()
+    lines += [(f"adoption_{name.lower()}_role", f"{name} ({sizes[name]:,})", colours[i], 1.5)
               for i, (_, name) in enumerate(ROLES)]
     for key, label, colour, lw in lines:
         if ghost is not None:
@@ -225,7 +227,8 @@ def adoption_curve(model: DashboardModel, ghost: Ghost = None, width: float = 5.
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     ax.set_ylabel("Using AI regularly (%)")
-    fig.legend(loc="outside lower center", ncol=3, fontsize=7.5, frameon=False)
+    fig.subplots_adjust(left=0.14, right=0.93, top=0.92, bottom=0.3)
+    fig.legend(loc="lower center", ncol=3, fontsize=7.5, frameon=False)
     ax.set_title("Adoption by role", fontsize=10)
     return fig
 
@@ -233,7 +236,7 @@ def adoption_curve(model: DashboardModel, ghost: Ghost = None, width: float = 5.
 def value_and_cost(model: DashboardModel, ghost: Ghost = None, width: float = 5.6,
                    height: float = 4.0) -> Figure:
     """Value realised against cost incurred ($M, cumulative), week by week."""
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=DPI, layout=None)
     ax = fig.add_subplot()
     weeks = model.series("week")
     for key, label, colour in (("cumulative_value", "Value realised", "#009E73"),
@@ -248,7 +251,8 @@ def value_and_cost(model: DashboardModel, ghost: Ghost = None, width: float = 5.
     ax.set_ylim(bottom=0)
     format_axis(ax, "cumulative_value")
     ax.set_ylabel("Cumulative, $M")
-    fig.legend(loc="outside lower center", ncol=3, fontsize=7.5, frameon=False)
+    fig.subplots_adjust(left=0.14, right=0.93, top=0.92, bottom=0.3)
+    fig.legend(loc="lower center", ncol=3, fontsize=7.5, frameon=False)
     ax.set_title("Value against cost", fontsize=10)
     return fig
 

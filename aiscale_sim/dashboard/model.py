@@ -93,6 +93,11 @@ class DashboardModel(EnterpriseModel):
         for r in PURGATORY_REASONS:
             self.extra[f"purgatory_entries_{r}"].append(self.counters[f"purgatory_entries_{r}"])
 
+    def role_sizes(self) -> dict[str, int]:
+        """Business employees in each role of :data:`ROLES`, by the name the page shows."""
+        return {name: int(np.count_nonzero(mask))
+                for (_, name), mask in zip(ROLES, self._business_roles, strict=True)}
+
     def series(self, name: str) -> np.ndarray:
         """One weekly series (week 0 first): a model reporter or one of :data:`EXTRA_SERIES`."""
         if name in self.extra:
