@@ -3,8 +3,9 @@
 Starts the command as a user would, loads the page in Debian's headless Chromium through
 playwright, presses Step a few times and then play, and checks that the org chart and the pilot
 funnel are redrawn with the model's new state. A screenshot of the page is kept in
-``tests/artifacts/`` (ignored by git). Without ``/usr/bin/chromium`` the test is skipped, unless
-``AISCALE_REQUIRE_BROWSER=1`` (as in CI), where a missing browser is a failure.
+``tests/artifacts/`` (ignored by git). Without ``/usr/bin/chromium`` the browser test is
+skipped, unless ``AISCALE_REQUIRE_BROWSER=1`` (as in CI), where a missing browser is a failure.
+The same server is then stopped with Ctrl-C (SIGINT), which must end it cleanly.
 """
 
 import os
@@ -44,7 +45,7 @@ def _aiscale() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "aiscale_sim.cli"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def dashboard():
     """A running ``aiscale dashboard --no-browser`` on a free loopback port; its URL."""
     port = _free_loopback_port()
@@ -95,7 +96,7 @@ def test_dashboard_steps_and_plays_in_a_real_browser(dashboard):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1250})
+            page = browser.new_page(viewport={"width": 1500, "height": 1450})
             t0 = time.monotonic()
             page.goto(url)
             page.wait_for_selector("img.aiscale-orgchart", timeout=30_000)
@@ -119,14 +120,14 @@ def test_dashboard_steps_and_plays_in_a_real_browser(dashboard):
             page.get_by_role("button", name="▶").click()
             page.wait_for_function(
                 "() => /week (\\d+) of/.exec(document.querySelector('.aiscale-company')"
-                ".innerText)[1] >= 40", timeout=30_000)
+                ".innerText)[1] >= 20", timeout=30_000)
             pause = page.get_by_role("button", name="❚❚")
             if pause.is_enabled():  # still playing (it stops by itself at the horizon)
                 pause.click()
             page.wait_for_timeout(500)
             week = _week(page)
             print(f"played to week {week} in {time.monotonic() - t0:.1f} s")
-            assert week >= 40
+            assert week >= 20
             org1, funnel1 = _src(page, "aiscale-orgchart"), _src(page, "aiscale-funnel")
             assert org1 not in (org0, org_stepped), "the org chart was not redrawn by play"
             assert funnel1 != funnel0, "the pilot funnel was not redrawn"
@@ -143,8 +144,12 @@ def test_dashboard_steps_and_plays_in_a_real_browser(dashboard):
         finally:
             browser.close()
 
+
+def test_ctrl_c_stops_the_dashboard_cleanly(dashboard):
+    proc, url = dashboard
+    assert proc.poll() is None, "the dashboard stopped by itself"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode in (0, 130), err
     assert "Traceback" not in err, err
-    assert "serving http://127.0.0.1:" in out
+    assert f"serving {url}" in out

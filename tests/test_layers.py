@@ -33,7 +33,9 @@ LAYERS = {
     QUESTIONS: ["sweep", "compare", "sensitivity", "sensitivity.analysis", "sensitivity.api",
                 "sensitivity.evaluators", "sensitivity.problem"],
     FACES: ["cli", "cli_args", "cli_experiments", "cli_sensitivity", "docs", "report", "plots",
-            "sensitivity.plots"],
+            "sensitivity.plots", "cli_dashboard", "dashboard", "dashboard.app",
+            "dashboard.controls", "dashboard.figures", "dashboard.layout", "dashboard.model",
+            "dashboard.server"],
 }
 LAYER = {(f"aiscale_sim.{m}" if m else "aiscale_sim"): layer
          for layer, mods in LAYERS.items() for m in mods}

@@ -31,14 +31,16 @@ from aiscale_sim.dashboard.controls import (
 from aiscale_sim.dashboard.model import (
     DashboardModel,
     baseline_history,
+    budget_note,
     scenario_for,
     scenario_levers,
 )
-from aiscale_sim.levers import LEVERS_BY_NAME
+from aiscale_sim.errors import UserInputError
+from aiscale_sim.levers import LEVERS_BY_NAME, validate_levers
 from aiscale_sim.scenarios import available
 
 #: Milliseconds between frames while playing, and weeks simulated per frame, at start.
-PLAY_INTERVAL_MS = 50
+PLAY_INTERVAL_MS = 300
 WEEKS_PER_FRAME = 4
 
 
@@ -187,18 +189,31 @@ def Page():
                                  [settings.scenario])], [])
     m = model.value
 
-    def on_lever(name: str, value: Any) -> None:
-        params.value = {**params.value, name: value}
+    problem = solara.use_reactive("")
 
-    def rebuild(new: dict[str, Any]) -> None:
+    def on_lever(name: str, value: Any) -> None:
+        new = {**params.value, name: value}
+        try:  # Reset rebuilds the model from these: refuse what it would refuse
+            validate_levers({k: v for k, v in new.items() if k in LEVERS_BY_NAME},
+                            "the dashboard's controls")
+        except UserInputError as e:
+            problem.value = str(e)
+            return
+        problem.value = ""
         params.value = new
-        model.value = DashboardModel(**new)
-        force_update()
 
     def on_scenario(name: str) -> None:
         structure = {k: params.value[k] for k in COMPANY_LEVERS}
-        rebuild({**params.value, "scenario_name": name,
-                 **scenario_levers(name, structure)})
+        try:
+            new = {**params.value, "scenario_name": name, **scenario_levers(name, structure)}
+            built = DashboardModel(**new)
+        except UserInputError as e:
+            problem.value = str(e)
+            return
+        problem.value = ""
+        params.value = new
+        model.value = built
+        force_update()
 
     pending = params.value != m.params
 
@@ -215,6 +230,8 @@ def Page():
                           classes=["aiscale-compare"])
             if pending:
                 solara.Info("Controls changed: press Reset to run with them.", dense=True)
+            if problem.value:
+                solara.Error(problem.value, dense=True)
             solara.Text(f"Weeks per frame (play and step): {weeks_per_frame.value}",
                         style={"font-size": "13px"})
             solara.SliderInt("", value=weeks_per_frame, min=1, max=26)
@@ -223,11 +240,13 @@ def Page():
             solara.SliderInt("", value=play_interval, min=0, max=1000, step=50)
             solara.InputInt("Seed", value=params.value["seed"],
                             on_value=lambda v: on_lever("seed", max(0, int(v))))
-        description = scenario_for(params.value["scenario_name"],
-                                   params.value).description
-        if description:
-            with solara.Details(summary=f"About '{params.value['scenario_name']}'"):
-                solara.Text(" ".join(description.split()), style={"font-size": "13px"})
+        name = params.value["scenario_name"]
+        description = scenario_for(name, params.value).description
+        note = budget_note(name, params.value)
+        if description or note:
+            with solara.Details(summary=f"About '{m.scenario_name}'"):
+                solara.Text(" ".join(f"{description} {note}".split()),
+                            style={"font-size": "13px"})
         notes = _phase_notes(m)
         for i, (theme, names) in enumerate(THEMES):
             with solara.Details(summary=theme, expand=i == 0):

@@ -78,7 +78,7 @@ def org_chart(model: DashboardModel, width: float = 5.6, height: float = 5.0) ->
     diamonds. The legend counts employees in each stage.
     """
     layout = org_layout(model.org.manager)
-    stage = model.emp["stage"]
+    week, stage, _ = model.snapshot()
     fig = Figure(figsize=(width, height), dpi=DPI, layout=None)
     ax = fig.add_axes((0.02, 0.13, 0.96, 0.8))
     ax.add_collection(LineCollection(layout.segments, colors="#e3e3e3", linewidths=0.3,
@@ -109,7 +109,7 @@ def org_chart(model: DashboardModel, width: float = 5.6, height: float = 5.0) ->
                           markeredgecolor="#333333", label=f"AI staff: {int(ai.sum()):,}"))
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7.5,
                frameon=False, handletextpad=0.2, columnspacing=1.0)
-    ax.set_title(f"Org chart, week {int(model.time)}: {len(stage):,} employees by adoption "
+    ax.set_title(f"Org chart, week {week}: {len(stage):,} employees by adoption "
                  "stage", fontsize=10)
     return fig
 
@@ -163,8 +163,8 @@ def pilot_funnel(model: DashboardModel, ghost: Ghost = None, width: float = 5.6,
 
     With ``ghost``, a black tick on each bar marks the baseline run at the same week.
     """
-    week = int(model.time)
-    rows = funnel_rows(model.history(), week)
+    week, _, own = model.snapshot()
+    rows = funnel_rows(own, week)
     fig = Figure(figsize=(width, height), dpi=DPI, layout=None)
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
@@ -206,9 +206,10 @@ def adoption_curve(model: DashboardModel, ghost: Ghost = None, width: float = 5.
 
     With ``ghost``, the baseline run is drawn over the whole horizon as faint dashed lines.
     """
+    _, _, own = model.snapshot()
     fig = Figure(figsize=(width, height), dpi=DPI, layout=None)
     ax = fig.add_subplot()
-    weeks = model.series("week")
+    weeks = own["week"]
     lines = [("adoption_share", f"All business staff ({int(model.is_business.sum()):,})",
               "#000000", 2.2)]
     colours = [c for c, _ in palette(len(ROLES))]
@@ -219,7 +220,7 @@ def adoption_curve(model: DashboardModel, ghost: Ghost = None, width: float = 5.
         if ghost is not None:
             ax.plot(ghost["week"], ghost[key], color=colour, lw=lw * 0.8, ls="--",
                     alpha=GHOST_ALPHA)
-        ax.plot(weeks, model.series(key), color=colour, lw=lw, label=label)
+        ax.plot(weeks, own[key], color=colour, lw=lw, label=label)
     if ghost is not None:
         ax.plot([], [], color="#555555", ls="--", alpha=GHOST_ALPHA + 0.2,
                 label="Baseline (dashed)")
@@ -236,14 +237,15 @@ def adoption_curve(model: DashboardModel, ghost: Ghost = None, width: float = 5.
 def value_and_cost(model: DashboardModel, ghost: Ghost = None, width: float = 5.6,
                    height: float = 4.0) -> Figure:
     """Value realised against cost incurred ($M, cumulative), week by week."""
+    _, _, own = model.snapshot()
     fig = Figure(figsize=(width, height), dpi=DPI, layout=None)
     ax = fig.add_subplot()
-    weeks = model.series("week")
+    weeks = own["week"]
     for key, label, colour in (("cumulative_value", "Value realised", "#009E73"),
                                ("cumulative_cost", "Cost", "#D55E00")):
         if ghost is not None:
             ax.plot(ghost["week"], ghost[key], color=colour, ls="--", alpha=GHOST_ALPHA)
-        ax.plot(weeks, model.series(key), color=colour, lw=2, label=label)
+        ax.plot(weeks, own[key], color=colour, lw=2, label=label)
     if ghost is not None:
         ax.plot([], [], color="#555555", ls="--", alpha=GHOST_ALPHA + 0.2,
                 label="Baseline (dashed)")
@@ -278,8 +280,7 @@ def _roi(series: dict[str, np.ndarray], week: int) -> float | None:
 
 def headlines(model: DashboardModel, ghost: Ghost = None) -> list[Headline]:
     """The few numbers at the top of the page, written as a person reads them."""
-    week = int(model.time)
-    own = model.history()
+    week, _, own = model.snapshot()
 
     def row(label: str, fn) -> Headline:
         return Headline(label, fn(own), None if ghost is None else fn(ghost))

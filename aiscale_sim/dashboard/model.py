@@ -13,10 +13,12 @@ and seed (common random numbers) and caches it: the page's "compare with baselin
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
 
 import numpy as np
 
+from aiscale_sim.errors import UserInputError
 from aiscale_sim.levers import LEVERS, validate_levers
 from aiscale_sim.model import EnterpriseModel
 from aiscale_sim.outputs import MODEL_REPORTERS
@@ -40,10 +42,33 @@ def scenario_for(name: str, levers: dict[str, Any] | None = None) -> Scenario:
 
     A budget scenario turns its budget into spend levers for the size of the company, so the
     structure levers among ``levers`` are applied through :func:`simulate.resolve`, which keeps
-    it on budget; the other levers are the page's to set.
+    it on budget; the other levers are the page's to set. Where the budget cannot be spent
+    within the levers' bounds at the page's size (a budget for 5,000 people spread over 300),
+    the scenario keeps the spend levers its own company gets (:func:`budget_note` says so).
     """
     structure = {k: v for k, v in (levers or {}).items() if k in STRUCTURE}
-    return resolve(load_scenario(name), structure)
+    sc = load_scenario(name)
+    try:
+        return resolve(sc, structure)
+    except UserInputError:
+        if sc.budget is None:
+            raise
+        return Scenario(name=sc.name, levers=validate_levers({**sc.levers, **structure}),
+                        description=sc.description, path=sc.path, phases=sc.phases)
+
+
+def budget_note(name: str, levers: dict[str, Any] | None = None) -> str:
+    """Why a budget scenario's spend levers are not its budget at the page's size, or ''."""
+    structure = {k: v for k, v in (levers or {}).items() if k in STRUCTURE}
+    sc = load_scenario(name)
+    if sc.budget is None:
+        return ""
+    try:
+        resolve(sc, structure)
+    except UserInputError as e:
+        return (f"Its budget does not fit a company of this size ({e}); the controls show "
+                f"the spend levers it gives its own company of {sc.levers['employees']:,}.")
+    return ""
 
 
 def scenario_levers(name: str, levers: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -74,15 +99,19 @@ class DashboardModel(EnterpriseModel):
         self.seed = int(seed)
         self.horizon = int(horizon)
         self.extra: dict[str, list[float]] = {k: [] for k in EXTRA_SERIES}
+        # Mesa's play loop steps the model in a thread while the page draws it: a step and a
+        # read of the weekly series (:meth:`snapshot`) never overlap.
+        self.lock = threading.RLock()
         self._business_roles = [self.role_mask((role,)) & self.is_business for role, _ in ROLES]
         self._record()
 
     def step(self) -> None:
         """Advance one week, record what the page draws, stop at the horizon."""
-        super().step()
-        self._record()
-        if self.time >= self.horizon:
-            self.running = False
+        with self.lock:
+            super().step()
+            self._record()
+            if self.time >= self.horizon:
+                self.running = False
 
     def _record(self) -> None:
         adopted = self.emp["stage"] == int(Adoption.ADOPTED)
@@ -105,9 +134,14 @@ class DashboardModel(EnterpriseModel):
         return np.asarray(self.datacollector.model_vars[name], dtype=float)
 
     def history(self) -> dict[str, np.ndarray]:
-        """Every weekly series the page draws, by name."""
-        names = [*MODEL_REPORTERS, *EXTRA_SERIES]
-        return {n: self.series(n) for n in names}
+        """Every weekly series the page draws, by name (copies, all of the same length)."""
+        with self.lock:
+            return {n: self.series(n) for n in (*MODEL_REPORTERS, *EXTRA_SERIES)}
+
+    def snapshot(self) -> tuple[int, np.ndarray, dict[str, np.ndarray]]:
+        """The week, every employee's adoption stage and the weekly series, taken at once."""
+        with self.lock:
+            return int(self.time), self.emp["stage"].copy(), self.history()
 
     def structure(self) -> tuple[tuple[str, Any], ...]:
         """The structure levers of this company, as a hashable key."""
