@@ -294,3 +294,19 @@ def test_a_port_in_use_is_refused_with_a_clear_message(capsys):
         port = s.getsockname()[1]
         assert main(["dashboard", "--no-browser", "--port", str(port)]) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_benchmark_script_measures_every_part(monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "bench_dashboard.py"
+    spec = importlib.util.spec_from_file_location("bench_dashboard", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setenv(ENV_VAR, "")  # bench() sets it; restored after the test
+    row = bench.bench(300, weeks=5, spring=False)
+    for key in ("ms per step", "layout ms (first)", "layout ms (cached)", "org_chart ms",
+                "frame (4 figures) ms", "page build ms"):
+        assert row[key] > 0 or key == "layout ms (cached)", key
+    assert row["layout ms (cached)"] < row["layout ms (first)"]

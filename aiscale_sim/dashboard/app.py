@@ -119,7 +119,7 @@ def Headlines(model: DashboardModel, compare: bool = False):
             classes=["aiscale-company"], style={"font-size": "15px", "font-weight": "bold"})
         with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
             for h in figures.headlines(model, ghost_for(model, compare)):
-                with solara.Column(gap="0px", style={"min-width": "120px", "padding": "4px 8px",
+                with solara.Column(gap="0px", style={"min-width": "105px", "padding": "4px 8px",
                                                      "border-left": "3px solid #0072B2"}):
                     solara.Text(h.label, style={"font-size": "12px", "color": "#555"})
                     solara.Text(h.value, style={"font-size": "20px", "font-weight": "bold"})

@@ -228,7 +228,7 @@ def adoption_curve(model: DashboardModel, ghost: Ghost = None, width: float = 5.
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     ax.set_ylabel("Using AI regularly (%)")
-    fig.subplots_adjust(left=0.14, right=0.93, top=0.92, bottom=0.3)
+    fig.subplots_adjust(left=0.16, right=0.93, top=0.92, bottom=0.3)
     fig.legend(loc="lower center", ncol=3, fontsize=7.5, frameon=False)
     ax.set_title("Adoption by role", fontsize=10)
     return fig
@@ -253,7 +253,7 @@ def value_and_cost(model: DashboardModel, ghost: Ghost = None, width: float = 5.
     ax.set_ylim(bottom=0)
     format_axis(ax, "cumulative_value")
     ax.set_ylabel("Cumulative, $M")
-    fig.subplots_adjust(left=0.14, right=0.93, top=0.92, bottom=0.3)
+    fig.subplots_adjust(left=0.16, right=0.93, top=0.92, bottom=0.3)
     fig.legend(loc="lower center", ncol=3, fontsize=7.5, frameon=False)
     ax.set_title("Value against cost", fontsize=10)
     return fig
