@@ -248,6 +248,19 @@ def test_page_renders_steps_compares_resets_and_picks_scenarios(monkeypatch):
         rc.close()
 
 
+def test_the_same_components_run_in_mesas_own_solaraviz():
+    viz = app.solara_viz(employees=300)
+    _box, rc = solara.render(solara.AppLayout(children=[viz]), handle_error=False)
+    try:
+        org0 = _image(rc, "aiscale-orgchart")
+        rc.find(v.Btn, children=["Step"]).widget.click()
+        assert _image(rc, "aiscale-orgchart") != org0
+        texts = " ".join(str(w.children) for w in rc.find(v.Html).widgets)
+        assert "Time: 4" in texts  # Mesa's own step counter: one frame of four weeks
+    finally:
+        rc.close()
+
+
 # --- the command ------------------------------------------------------------------------------
 
 

@@ -17,16 +17,18 @@ import io
 from typing import Any
 
 import solara
-from mesa.visualization.solara_viz import ModelController
+from mesa.visualization.solara_viz import ModelController, SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
 from aiscale_sim.dashboard import figures
 from aiscale_sim.dashboard.controls import (
     COMPANY_LEVERS,
+    DEFAULT_EMPLOYEES,
     THEMES,
     DashboardSettings,
     choice_label,
     lever_param,
+    model_params,
 )
 from aiscale_sim.dashboard.model import (
     DashboardModel,
@@ -172,6 +174,29 @@ def _phase_notes(model: DashboardModel) -> dict[str, str]:
             shown = choice_label(v) if isinstance(v, str) else f"{v:g}"
             notes.setdefault(k, []).append(f"{shown} from week {ph.week}")
     return {k: "This scenario sets it to " + "; ".join(v) for k, v in notes.items()}
+
+
+def solara_viz(scenario: str = "baseline", employees: int = DEFAULT_EMPLOYEES, seed: int = 0):
+    """The same model and components in Mesa's own ``SolaraViz``, e.g. for a notebook cell.
+
+    SolaraViz shows one flat card of controls (every lever with its label and unit, from
+    :func:`controls.model_params`) and applies them at Reset; the scenario, fixed here, sets
+    their starting values. :func:`Page` adds the scenario picker, the groups and the baseline
+    ghost.
+
+    Args:
+        scenario: A shipped scenario's name or a scenario file.
+        employees: Size of the company.
+        seed: Seed of the run.
+    """
+    levers = scenario_levers(scenario, {"employees": employees})
+    params: dict[str, Any] = {"scenario_name": scenario, "seed": seed}
+    for name, p in model_params(levers).items():
+        params[name] = {k: v for k, v in p.items() if k != "description"}
+    model = DashboardModel(scenario, seed=seed, **levers)
+    return SolaraViz(model, components=[OrgChart, PilotFunnel, AdoptionCurve, ValueCost],
+                     model_params=params, name="aiscale-sim", play_interval=PLAY_INTERVAL_MS,
+                     render_interval=WEEKS_PER_FRAME)
 
 
 @solara.component
