@@ -61,10 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_modules():
-    """Modules that add further subcommands (experiments, sensitivity analysis, validation)."""
-    from aiscale_sim import cli_experiments, cli_sensitivity, cli_validate
+    """Modules that add further subcommands (experiments, sensitivity, validation, dashboard)."""
+    from aiscale_sim import cli_dashboard, cli_experiments, cli_sensitivity, cli_validate
 
-    return (cli_experiments, cli_sensitivity, cli_validate)
+    return (cli_experiments, cli_sensitivity, cli_validate, cli_dashboard)
 
 
 def _fmt_money(x: float) -> str:

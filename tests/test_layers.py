@@ -33,7 +33,9 @@ LAYERS = {
     # CLI does, so they sit with the figures.
     FACES: ["cli", "cli_args", "cli_experiments", "cli_sensitivity", "docs", "report", "plots",
             "sensitivity", "sensitivity.api", "sensitivity.plots", "cli_validate",
-            "evidence.plots"],
+            "evidence.plots", "cli_dashboard", "dashboard", "dashboard.app",
+            "dashboard.controls", "dashboard.figures", "dashboard.layout", "dashboard.model",
+            "dashboard.server"],
 }
 LAYER = {(f"aiscale_sim.{m}" if m else "aiscale_sim"): layer
          for layer, mods in LAYERS.items() for m in mods}
