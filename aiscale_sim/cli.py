@@ -62,9 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_modules():
     """Modules that add further subcommands (experiments, sensitivity analysis)."""
-    from aiscale_sim import cli_experiments, cli_sensitivity
+    from aiscale_sim import cli_experiments, cli_optimise, cli_sensitivity
 
-    return (cli_experiments, cli_sensitivity)
+    return (cli_experiments, cli_sensitivity, cli_optimise)
 
 
 def _fmt_money(x: float) -> str:

@@ -476,6 +476,8 @@ class OptimiseResult:
         flattery: In-sample minus fresh objective of the best trial, less the same for the
             strategies (mean over them); in the objective's units, positive = flattered.
         out: The output folder.
+        paired: The optimised setting against each strategy on the fresh seeds
+            (:func:`paired_table`).
     """
 
     problem: Problem
@@ -486,6 +488,7 @@ class OptimiseResult:
     fresh: pd.DataFrame
     flattery: dict[str, float]
     out: Path
+    paired: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def optimise(problem: Problem, out: str | Path, *, n_trials: int = 40,
@@ -617,11 +620,17 @@ def trials_table(problem: Problem, study, summaries: pd.DataFrame | None) -> pd.
     return df
 
 
-def _interval(x: pd.Series) -> tuple[float, float, float]:
+def _interval(x: pd.Series) -> tuple[float, float, float, float, float]:
+    """Mean, 5th and 95th percentiles over seeds, and a 95% t-interval of the mean."""
+    from scipy.stats import t
+
     x = x.astype(float).dropna()
     if not len(x):
-        return math.nan, math.nan, math.nan
-    return float(x.mean()), float(x.quantile(0.05)), float(x.quantile(0.95))
+        return (math.nan,) * 5
+    m = float(x.mean())
+    half = float(t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))) if len(
+        x) > 1 else math.nan
+    return m, float(x.quantile(0.05)), float(x.quantile(0.95)), m - half, m + half
 
 
 def finish(problem: Problem, out: Path, study, reference: pd.DataFrame | None,
@@ -664,15 +673,56 @@ def finish(problem: Problem, out: Path, study, reference: pd.DataFrame | None,
                    if problem.objective != "regret" or (ref is not None and not ref.empty)
                    else math.nan}
             for col in ("cumulative_value", "roi", "adoption_share", "cumulative_cost"):
-                m, lo, hi = _interval(vals[col])
-                row.update({f"{col}_mean": m, f"{col}_p05": lo, f"{col}_p95": hi})
+                m, lo, hi, clo, chi = _interval(vals[col])
+                row.update({f"{col}_mean": m, f"{col}_p05": lo, f"{col}_p95": hi,
+                            f"{col}_ci_low": clo, f"{col}_ci_high": chi})
             row["payback_share"] = float(vals["payback_week"].notna().mean())
             rows.append(row)
     fresh = pd.DataFrame(rows)
     write_csv(out / "fresh.csv", fresh)
+    paired = paired_table(fresh_rows, list(problem.references), objective_outcome(
+        problem.objective))
+    write_csv(out / "fresh_paired.csv", paired)
     flattery = flattery_of(fresh, problem)
     return OptimiseResult(problem, trials, best_row, best_levers, best_split, fresh, flattery,
-                          out)
+                          out, paired)
+
+
+def objective_outcome(objective: str) -> str:
+    """The run outcome an objective is made of (``roi`` or ``cumulative_value``)."""
+    return "roi" if objective == "roi" else "cumulative_value"
+
+
+def paired_table(summaries: pd.DataFrame, strategies: Sequence[str],
+                 col: str) -> pd.DataFrame:
+    """The optimised setting against each strategy, seed by seed (common random numbers).
+
+    Returns:
+        One row per strategy: ``diff_mean`` (optimised minus strategy), a 95% t-interval of
+        the mean difference (``diff_ci_low``, ``diff_ci_high``), wins, ties and losses of the
+        optimised setting, and the sign test's p-value (ties left out).
+    """
+    from scipy.stats import binomtest, t
+
+    opt = summaries[summaries["scenario"] == "optimised"].set_index("seed")[col].astype(float)
+    rows = []
+    for name in strategies:
+        x = summaries[summaries["scenario"] == name].set_index("seed")[col].astype(float)
+        d = (opt - x.reindex(opt.index)).dropna()
+        n = len(d)
+        half = (float(t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n)) if n > 1
+                else math.nan)
+        w, lo = int((d > 0).sum()), int((d < 0).sum())
+        rows.append({"strategy": name, "outcome": col, "seeds": n,
+                     "diff_mean": float(d.mean()) if n else math.nan,
+                     "diff_ci_low": float(d.mean()) - half if n else math.nan,
+                     "diff_ci_high": float(d.mean()) + half if n else math.nan,
+                     "wins": w, "ties": n - w - lo, "losses": lo,
+                     "sign_test_p": float(binomtest(w, w + lo, 0.5).pvalue) if w + lo
+                     else math.nan})
+    return pd.DataFrame(rows, columns=["strategy", "outcome", "seeds", "diff_mean",
+                                       "diff_ci_low", "diff_ci_high", "wins", "ties",
+                                       "losses", "sign_test_p"])
 
 
 def flattery_of(fresh: pd.DataFrame, problem: Problem) -> dict[str, float]:

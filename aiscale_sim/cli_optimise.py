@@ -1,0 +1,103 @@
+"""The ``aiscale`` decision subcommands: ``optimise`` (the best budget split) and ``discover``
+(the worlds in which a strategy fails)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from aiscale_sim.cli_args import add_set_option, choice_arg, choices_metavar, int_arg
+
+EXECUTORS = ("serial", "processes", "dask")
+OBJECTIVE_NAMES = ("value", "roi", "p10_value", "regret")
+
+
+def _money(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of $M a year, got {text!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"the budget must be a positive number of $M a year, "
+                                         f"got {text!r}")
+    return v
+
+
+def _names(text: str) -> list[str]:
+    return [w.strip() for w in text.split(",") if w.strip()]
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    from aiscale_sim.simulate import MAX_STEPS
+
+    p.add_argument("--steps", type=int_arg(1, MAX_STEPS), default=None, help="weeks per run "
+                   "(default 260)")
+    p.add_argument("--seed", type=int_arg(0), default=0, help="master seed (default 0)")
+    p.add_argument("--executor", choices=EXECUTORS, default="processes",
+                   help="where runs execute (default: processes, all cores)")
+    p.add_argument("--workers", type=int_arg(1), default=None,
+                   help="worker processes (default: every core)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
+
+def register(subparsers) -> None:
+    """Add ``optimise`` and ``discover`` to the ``aiscale`` parser."""
+    op = subparsers.add_parser(
+        "optimise", help="search the best split of a budget (Optuna), judged on fresh seeds",
+        description="Search the split of a yearly AI budget over training, change management, "
+        "incentives, data, platform and AI headcount, and the policy levers that cost nothing, "
+        "with Optuna's TPE sampler and common random numbers; then run the best split and the "
+        "shipped strategies on fresh seeds. Writes trials.csv, best.toml, convergence.png and "
+        "report.md. The same command resumes after an interruption.")
+    op.add_argument("--budget", type=_money, required=True, metavar="MUSD",
+                    help="yearly AI budget in $M")
+    op.add_argument("--objective", type=choice_arg("objective", OBJECTIVE_NAMES),
+                    default="value", metavar=choices_metavar(OBJECTIVE_NAMES),
+                    help="what to optimise (default value: mean value realised)")
+    op.add_argument("--trials", type=int_arg(1), default=40, help="trials (default 40)")
+    op.add_argument("--seeds", type=int_arg(1), default=4, help="seeds per trial, the same for "
+                    "every trial (default 4)")
+    op.add_argument("--fresh-seeds", type=int_arg(2), default=10,
+                    help="fresh seeds for judging the best split (default 10)")
+    op.add_argument("--scenario", default="baseline",
+                    help="base scenario for everything not searched (default baseline)")
+    op.add_argument("--free", type=_names, default=None, metavar="LEVER,...",
+                    help="cost-free policy levers to search besides the split (default "
+                    "prioritisation,success_criteria_clarity,centralisation; '' for none)")
+    add_set_option(op)
+    op.add_argument("--out", default="out/optimise", help="output folder (default "
+                    "out/optimise)")
+    _run_options(op)
+
+
+def cmd_optimise(args) -> int:
+    """``aiscale optimise``."""
+    from aiscale_sim.optimise import make_problem, optimise, write_best
+    from aiscale_sim.optimise_report import write_outputs
+
+    problem = make_problem(args.budget, args.objective, seeds=args.seeds,
+                           fresh_seeds=args.fresh_seeds, overrides=dict(args.overrides),
+                           scenario=args.scenario, free=args.free, master_seed=args.seed,
+                           steps=args.steps)
+    result = optimise(problem, args.out, n_trials=args.trials, executor=args.executor,
+                      workers=args.workers, progress=not args.quiet)
+    best = write_best(result)
+    written = write_outputs(result)
+    if not args.quiet:
+        from aiscale_sim.optimise_report import SHARE_LABELS, _fmt_objective
+
+        fl = result.flattery
+        split = ", ".join(f"{SHARE_LABELS[k].lower()} {v:.0%}"
+                          for k, v in result.best_split.items())
+        print(f"best of {len(result.trials)} trials (trial {int(result.best['trial'])}): {split}")
+        print(f"objective {args.objective}: {_fmt_objective(args.objective, fl['in_sample'])} "
+              f"on the {len(problem.seeds)} search seeds, "
+              f"{_fmt_objective(args.objective, fl['fresh'])} on {len(problem.fresh_seeds)} "
+              "fresh seeds")
+        print(f"wrote {result.out / 'trials.csv'}, {best}, {written['convergence']} and "
+              f"{written['report']}")
+    return 0
+
+
+#: Subcommand name -> handler(args) -> exit code.
+COMMANDS: dict = {"optimise": cmd_optimise}
