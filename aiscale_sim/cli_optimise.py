@@ -1,5 +1,8 @@
-"""The ``aiscale`` decision subcommands: ``optimise`` (the best budget split) and ``discover``
-(the worlds in which a strategy fails)."""
+"""The ``aiscale`` decision subcommands: ``optimise`` and ``discover``.
+
+``optimise`` searches the best split of a budget; ``discover`` finds the worlds in which a
+strategy fails to pay back.
+"""
 
 from __future__ import annotations
 

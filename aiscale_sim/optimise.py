@@ -75,6 +75,8 @@ OBJECTIVES: dict[str, tuple[str, str]] = {
 DEFAULT_FREE = ("prioritisation", "success_criteria_clarity", "centralisation")
 #: Levers the budget decides.
 SPEND_LEVERS = tuple(SHARE_LEVERS.values())
+#: Policy levers that cost money outside the budget's shares: never searched for free.
+PRICED_LEVERS = ("integration_investment",)
 #: Weekly metrics kept for each run (the adoption and money curves).
 WEEKLY = ("adoption_share", "cumulative_value", "cumulative_cost")
 STUDY_NAME = "aiscale-optimise"
@@ -270,7 +272,7 @@ def _affordable(total: float, levers: Mapping[str, Any],
     if low > 1:
         need = ", ".join(f"{SHARE_LEVERS[k]} at its minimum {LEVERS_BY_NAME[SHARE_LEVERS[k]].low:g}"
                          f" ({LEVERS_BY_NAME[SHARE_LEVERS[k]].unit}) costs "
-                         f"${b[0] * total:.3g}M" for k, b in bounds.items() if b[0] > 0)
+                         f"${b[0] * total:.3g}M" for k, b in bounds.items() if b[0] > 1e-9)
         raise UserInputError(f"--budget ${total:g}M a year is too small for {org}: {need}; "
                              f"the budget must be at least ${low * total:.3g}M")
     if high < 1:
@@ -337,12 +339,11 @@ def make_problem(total_musd: float, objective: str = "value", *, seeds: int = 4,
         lv = LEVERS_BY_NAME.get(name)
         if lv is None:
             raise unknown_lever_error(name, "--free")
-        if lv.group != "policy" or name in SPEND_LEVERS:
-            allowed = [n for n, x in LEVERS_BY_NAME.items()
-                       if x.group == "policy" and n not in SPEND_LEVERS]
-            raise UserInputError(f"--free {name}: only policy levers that are not spend levers "
-                                 f"can be searched besides the split; allowed: "
-                                 f"{', '.join(allowed)}")
+        if lv.group != "policy" or name in SPEND_LEVERS or name in PRICED_LEVERS:
+            allowed = [n for n, x in LEVERS_BY_NAME.items() if x.group == "policy"
+                       and n not in SPEND_LEVERS and n not in PRICED_LEVERS]
+            raise UserInputError(f"--free {name}: only policy levers that cost nothing can be "
+                                 f"searched besides the split; allowed: {', '.join(allowed)}")
     free_t = tuple(n for n in dict.fromkeys(free_names) if n not in overrides)
     sc = resolve(scenario, overrides)
     if sc.phases:
