@@ -73,6 +73,55 @@ def register(subparsers) -> None:
     _run_options(op)
 
 
+    dp = subparsers.add_parser(
+        "discover", help="PRIM scenario discovery: in which worlds does a strategy fail to pay "
+        "back?",
+        description="Run a strategy in worlds sampled by Latin hypercube from ranges of the "
+        "structure levers (the package's default, or an experiment file's [uncertain] table), "
+        "and ask PRIM (EMA Workbench) for the box of worlds in which it fails to pay back within "
+        "the horizon. Writes worlds.csv, box.md (the box in words) and box.png.")
+    dp.add_argument("strategy", metavar="STRATEGY", help="shipped scenario name or TOML file")
+    dp.add_argument("--experiment", default=None, metavar="FILE",
+                    help="experiment TOML file with an [uncertain] table of ranges")
+    dp.add_argument("--worlds", type=int_arg(10), default=200,
+                    help="worlds sampled (default 200)")
+    dp.add_argument("--seeds", type=int_arg(1), default=1, help="seeds per world, the same in "
+                    "every world (default 1)")
+    dp.add_argument("--density", type=_share, default=0.8,
+                    help="share of failing worlds the box must hold at least (default 0.8)")
+    add_set_option(dp)
+    dp.add_argument("--out", default="out/discover", help="output folder (default "
+                    "out/discover)")
+    _run_options(dp)
+
+
+def _share(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1], got {text!r}") from None
+    if not 0 < v <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1], got {text!r}")
+    return v
+
+
+def cmd_discover(args) -> int:
+    """``aiscale discover``."""
+    from aiscale_sim.optimise_report import write_discovery
+    from aiscale_sim.robustness import discover, read_uncertain
+
+    uncertain = read_uncertain(args.experiment) if args.experiment else None
+    d = discover(args.strategy, args.out, uncertain=uncertain, n_worlds=args.worlds,
+                 seeds=args.seeds, overrides=dict(args.overrides), master_seed=args.seed,
+                 steps=args.steps, min_density=args.density, executor=args.executor,
+                 workers=args.workers, progress=not args.quiet)
+    png = write_discovery(d)
+    if not args.quiet:
+        print(d.words[0].upper() + d.words[1:] + ".")
+        print(f"wrote {d.out / 'worlds.csv'}, {d.out / 'box.md'} and {png}")
+    return 0
+
+
 def cmd_optimise(args) -> int:
     """``aiscale optimise``."""
     from aiscale_sim.optimise import make_problem, optimise, write_best
@@ -103,4 +152,4 @@ def cmd_optimise(args) -> int:
 
 
 #: Subcommand name -> handler(args) -> exit code.
-COMMANDS: dict = {"optimise": cmd_optimise}
+COMMANDS: dict = {"optimise": cmd_optimise, "discover": cmd_discover}

@@ -1,10 +1,11 @@
-"""What ``aiscale optimise`` shows: the convergence plot and a short report in markdown."""
+"""What ``aiscale optimise`` and ``aiscale discover`` show: plots and a short report."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from aiscale_sim.budget import SHARE_LEVERS
@@ -179,3 +180,91 @@ def write_outputs(result: OptimiseResult) -> dict[str, Path]:
     plt.close(fig)
     md = write_text(result.out / "report.md", report_markdown(result))
     return {"convergence": png, "report": md}
+
+
+def discovery_figure(d):
+    """Worlds on the two levers the box restricts most, failing in red, and PRIM's box.
+
+    Left: each sampled world on the two most restricted levers (or the first two uncertain
+    ones), with the box drawn; right: PRIM's peeling trajectory (coverage against density),
+    the chosen box marked.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    w = d.worlds
+    names = list(d.uncertain)
+    if d.box is not None and d.box.limits:
+        def squeeze(n):
+            lo, hi = d.box.limits[n]
+            rlo, rhi = d.uncertain[n]
+            return (hi - lo) / (rhi - rlo)
+
+        chosen = sorted(d.box.limits, key=squeeze)[:2]
+        axes_names = (chosen + [n for n in names if n not in chosen])[:2]
+    else:
+        axes_names = names[:2]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained",
+                                  gridspec_kw={"width_ratios": [1.3, 1]})
+    xn = axes_names[0]
+    yn = axes_names[1] if len(axes_names) > 1 else None
+    yv = w[yn] if yn else np.zeros(len(w))
+    jitter = np.random.default_rng(0)
+    xv = w[xn] + (jitter.uniform(-0.15, 0.15, len(w))
+                  if LEVERS_BY_NAME[xn].kind == "int" else 0.0)
+    for fails, colour, label in ((False, "#0072B2", "pays back"),
+                                 (True, "#D55E00", "fails to pay back")):
+        m = w["fails"] == fails
+        ax.scatter(xv[m], np.asarray(yv)[m], s=16, color=colour, alpha=0.8, label=label)
+    if d.box is not None and yn:
+        lims = {n: d.box.limits.get(n, (w[n].min(), w[n].max())) for n in (xn, yn)}
+        (x0, x1), (y0, y1) = lims[xn], lims[yn]
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2, ls="--",
+                               color="black", label="PRIM's box"))
+    ax.set_xlabel(lever_label(xn, unit=True))
+    if yn:
+        ax.set_ylabel(lever_label(yn, unit=True))
+        if "share" in LEVERS_BY_NAME[yn].unit:
+            from matplotlib.ticker import PercentFormatter
+
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    if "share" in LEVERS_BY_NAME[xn].unit:
+        from matplotlib.ticker import PercentFormatter
+
+        ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_title(f"{d.strategy}: {w['fails'].mean():.0%} of {len(w)} worlds fail to pay back",
+                 fontsize=10)
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.14), ncol=3, fontsize=8,
+              frameon=False)
+    ax.grid(alpha=0.3)
+    if d.box is not None:
+        t = d.box.trajectory
+        ax2.plot(t["coverage"], t["density"], "-o", ms=3, color="#8c8c8c")
+        ax2.scatter([d.box.coverage], [d.box.density], s=70, color="black", zorder=3,
+                    label="chosen box")
+        ax2.legend(loc="lower left", fontsize=8, frameon=False)
+    else:
+        ax2.text(0.5, 0.5, "no box: " + d.words, ha="center", va="center", wrap=True,
+                 fontsize=9, transform=ax2.transAxes)
+    from matplotlib.ticker import PercentFormatter
+
+    ax2.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax2.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax2.set_xlabel("Coverage (share of failing worlds in the box)")
+    ax2.set_ylabel("Density (share of the box's worlds that fail)")
+    ax2.set_title("PRIM's peeling trajectory", fontsize=10)
+    ax2.grid(alpha=0.3)
+    return fig
+
+
+def write_discovery(d) -> Path:
+    """Write ``box.png`` into the discovery's folder."""
+    import matplotlib.pyplot as plt
+
+    fig = discovery_figure(d)
+    png = save_figure(fig, d.out / "box.png", dpi=120)
+    plt.close(fig)
+    return png
