@@ -186,8 +186,9 @@ def discovery_figure(d):
     """Worlds on the two levers the box restricts most, failing in red, and PRIM's box.
 
     Left: each sampled world on the two most restricted levers (or the first two uncertain
-    ones), with the box drawn; right: PRIM's peeling trajectory (coverage against density),
-    the chosen box marked.
+    ones; whole numbers jittered so that worlds do not hide each other), with the box drawn;
+    right: PRIM's peeling trajectory (coverage against density) and the chosen box, whose
+    insignificant limits are dropped (so it may lie off the trajectory).
     """
     import matplotlib
 
@@ -201,7 +202,7 @@ def discovery_figure(d):
         def squeeze(n):
             lo, hi = d.box.limits[n]
             rlo, rhi = d.uncertain[n]
-            return (hi - lo) / (rhi - rlo)
+            return (min(hi, rhi) - max(lo, rlo)) / (rhi - rlo)
 
         chosen = sorted(d.box.limits, key=squeeze)[:2]
         axes_names = (chosen + [n for n in names if n not in chosen])[:2]
@@ -211,8 +212,9 @@ def discovery_figure(d):
                                   gridspec_kw={"width_ratios": [1.3, 1]})
     xn = axes_names[0]
     yn = axes_names[1] if len(axes_names) > 1 else None
-    yv = w[yn] if yn else np.zeros(len(w))
     jitter = np.random.default_rng(0)
+    yv = w[yn] + (jitter.uniform(-0.15, 0.15, len(w))
+                  if LEVERS_BY_NAME[yn].kind == "int" else 0.0) if yn else np.zeros(len(w))
     xv = w[xn] + (jitter.uniform(-0.15, 0.15, len(w))
                   if LEVERS_BY_NAME[xn].kind == "int" else 0.0)
     for fails, colour, label in ((False, "#0072B2", "pays back"),
@@ -220,7 +222,11 @@ def discovery_figure(d):
         m = w["fails"] == fails
         ax.scatter(xv[m], np.asarray(yv)[m], s=16, color=colour, alpha=0.8, label=label)
     if d.box is not None and yn:
-        lims = {n: d.box.limits.get(n, (w[n].min(), w[n].max())) for n in (xn, yn)}
+        lims = {}
+        for n in (xn, yn):
+            lo, hi = d.box.limits.get(n, (-math.inf, math.inf))
+            pad = 0.5 if LEVERS_BY_NAME[n].kind == "int" else 0.0  # whole numbers: cell edges
+            lims[n] = (max(lo - pad, w[n].min() - pad), min(hi + pad, w[n].max() + pad))
         (x0, x1), (y0, y1) = lims[xn], lims[yn]
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2, ls="--",
                                color="black", label="PRIM's box"))
@@ -244,7 +250,7 @@ def discovery_figure(d):
         t = d.box.trajectory
         ax2.plot(t["coverage"], t["density"], "-o", ms=3, color="#8c8c8c")
         ax2.scatter([d.box.coverage], [d.box.density], s=70, color="black", zorder=3,
-                    label="chosen box")
+                    label="chosen box, significant limits only")
         ax2.legend(loc="lower left", fontsize=8, frameon=False)
     else:
         ax2.text(0.5, 0.5, "no box: " + d.words, ha="center", va="center", wrap=True,

@@ -41,7 +41,7 @@ import pandas as pd
 from aiscale_sim.budget import levers_from_budget
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.files import write_csv, write_text
-from aiscale_sim.labels import lever_label
+from aiscale_sim.labels import in_sentence, lever_label
 from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error, validate_levers
 from aiscale_sim.runner import Run, run_experiment, spawn_seeds
 from aiscale_sim.simulate import resolve
@@ -148,7 +148,8 @@ class Box:
     """A box of PRIM's peeling trajectory.
 
     Attributes:
-        limits: Restricted levers only: name -> (low, high) of the box.
+        limits: Restricted levers only: name -> (low, high) of the box; an unrestricted side
+            is -inf or inf.
         coverage: Share of all failing worlds that are in the box.
         density: Share of the worlds in the box that fail.
         mass: Share of all worlds in the box.
@@ -165,7 +166,7 @@ class Box:
 
 
 def find_box(x: pd.DataFrame, y: np.ndarray, min_density: float = 0.8,
-             peel_alpha: float = 0.05, mass_min: float = 0.05) -> Box:
+             peel_alpha: float = 0.05, mass_min: float = 0.05, max_p: float = 0.05) -> Box:
     """PRIM's first box for ``y`` over ``x``: the widest box at least ``min_density`` pure.
 
     Args:
@@ -177,6 +178,9 @@ def find_box(x: pd.DataFrame, y: np.ndarray, min_density: float = 0.8,
             densest box).
         peel_alpha: Share of worlds peeled off at each step.
         mass_min: Smallest share of worlds a box may hold.
+        max_p: A restriction is kept only if its quasi-p value (a one-sided binomial test of
+            the restriction, Bryant & Lempert 2010) is at most this; coverage, density and
+            mass are those of the box with the kept restrictions.
 
     Returns:
         The chosen :class:`Box`.
@@ -199,17 +203,33 @@ def find_box(x: pd.DataFrame, y: np.ndarray, min_density: float = 0.8,
     base = float(y.mean())
     need = max(min_density, base + (1.0 - base) / 2)
     ok = traj[(traj["density"] >= need) & (traj["res_dim"] > 0)]
-    i = int(ok["coverage"].idxmax()) if len(ok) else int(traj["density"].idxmax())
+    if len(ok):  # the widest such box; of equally wide ones, the purest
+        i = int(ok.sort_values(["coverage", "density"], kind="stable").index[-1])
+    else:
+        i = int(traj["density"].idxmax())
     lims = box.box_lims[i]
     init = p.box_init
+    qp = box.p_values[i] if i < len(box.p_values) else {}
     limits = {}
     for name in x.columns:
-        lo, hi = lims.loc[0, name], lims.loc[1, name]
-        if lo != init.loc[0, name] or hi != init.loc[1, name]:
-            limits[name] = (float(lo), float(hi))
-    row = traj.loc[i]
-    return Box(limits, float(row["coverage"]), float(row["density"]), float(row["mass"]), i,
-               traj)
+        lo, hi = float(lims.loc[0, name]), float(lims.loc[1, name])
+        if LEVERS_BY_NAME.get(name) is not None and LEVERS_BY_NAME[name].kind == "int":
+            lo, hi = float(math.ceil(lo)), float(math.floor(hi))  # PRIM pastes half-way
+        lo_on, hi_on = lo > init.loc[0, name], hi < init.loc[1, name]
+        if not (lo_on or hi_on):
+            continue
+        # Keep a restriction only if it is significant (quasi-p, Bryant & Lempert 2010).
+        ps = [v for v in qp.get(name, []) if v is not None and v >= 0]
+        if ps and min(ps) > max_p:
+            continue
+        limits[name] = (lo if lo_on else -math.inf, hi if hi_on else math.inf)
+    inside = np.ones(len(x), dtype=bool)
+    for name, (lo, hi) in limits.items():
+        inside &= (x[name].to_numpy(float) >= lo) & (x[name].to_numpy(float) <= hi)
+    if not inside.any():
+        inside[:] = True
+    return Box(limits, float(y[inside].sum() / y.sum()), float(y[inside].mean()),
+               float(inside.mean()), i, traj)
 
 
 def _num(name: str, v: float) -> str:
@@ -226,16 +246,16 @@ def box_in_words(box: Box, ranges: Mapping[str, tuple[float, float]],
     """A box as a sentence: "when business units number at least 12 and ...".
 
     A limit equal to the sampled range's own end is not a restriction on that side and is
-    left out; whole-number levers are written as "at least" / "at most".
+    left out; whole-number levers (already rounded inward by :func:`find_box`) are written
+    as "at least" / "at most".
     """
     parts = []
     for name, (lo, hi) in box.limits.items():
         rlo, rhi = ranges.get(name, (-math.inf, math.inf))
-        label = lever_label(name).lower() if lever_label(name)[1:2].islower() else lever_label(
-            name)
+        lo, hi = max(lo, rlo), min(hi, rhi)
+        label = in_sentence(lever_label(name))
         is_int = LEVERS_BY_NAME.get(name) is not None and LEVERS_BY_NAME[name].kind == "int"
-        if is_int:  # PRIM pastes half-way between whole numbers
-            lo, hi = math.ceil(lo), math.floor(hi)
+        verb = ("number" if is_int else "are") if label.endswith("s") else "is"
         lo_on = lo > rlo
         hi_on = hi < rhi
         if is_int:
@@ -243,11 +263,11 @@ def box_in_words(box: Box, ranges: Mapping[str, tuple[float, float]],
         else:
             lo_t, hi_t = f"above {_num(name, lo)}", f"below {_num(name, hi)}"
         if lo_on and hi_on:
-            parts.append(f"{label} is between {_num(name, lo)} and {_num(name, hi)}")
+            parts.append(f"{label} {verb} between {_num(name, lo)} and {_num(name, hi)}")
         elif lo_on:
-            parts.append(f"{label} is {lo_t}")
+            parts.append(f"{label} {verb} {lo_t}")
         elif hi_on:
-            parts.append(f"{label} is {hi_t}")
+            parts.append(f"{label} {verb} {hi_t}")
     if not parts:
         return f"no box: the strategy {outcome} about as often everywhere"
     return (f"when {' and '.join(parts)}, the strategy {outcome} in {box.density:.0%} of "
@@ -385,7 +405,9 @@ def discover(strategy: str, out: str | Path, *, uncertain: Mapping[str, tuple] |
     if box is not None:
         lines += ["| lever | low | high |", "| --- | ---: | ---: |"]
         for name, (lo, hi) in box.limits.items():
-            lines.append(f"| {lever_label(name)} | {_num(name, lo)} | {_num(name, hi)} |")
+            rlo, rhi = ranges[name]
+            lines.append(f"| {lever_label(name)} | {_num(name, max(lo, rlo))} | "
+                         f"{_num(name, min(hi, rhi))} |")
         lines.append("")
     write_text(out / "box.md", "\n".join(lines) + "\n")
     return Discovery(sc.name, table, ranges, box, words, skipped, out)

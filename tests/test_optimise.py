@@ -23,7 +23,7 @@ from aiscale_sim.runner import Run, run_experiment
 from aiscale_sim.scenarios import load_scenario
 
 ORG = {"employees": 300, "business_units": 4}
-STEPS = 104
+STEPS = 78
 
 
 def small_problem(**kw):
@@ -68,15 +68,15 @@ def _random_fresh_values(p, tmp_path, n=6):
 
 def test_optimiser_beats_random_splits_on_fresh_seeds(tmp_path):
     p = small_problem()
-    r = optimise(p, tmp_path / "opt", n_trials=14, executor="serial", progress=False)
+    r = optimise(p, tmp_path / "opt", n_trials=10, executor="serial", progress=False)
     opt_fresh = r.fresh.set_index(["setting", "sample"]).loc[("optimised", "fresh"),
                                                              "cumulative_value_mean"]
     random = _random_fresh_values(p, tmp_path)
     assert opt_fresh > random.median()
-    assert opt_fresh > 0.8 * random.max()
+    assert opt_fresh > random.max()
     # Outputs: every trial in trials.csv, a best.toml that gives the best trial's levers.
     trials = pd.read_csv(tmp_path / "opt" / "trials.csv")
-    assert list(trials["trial"]) == list(range(14))
+    assert list(trials["trial"]) == list(range(10))
     assert (trials["seeds"] == 2).all()
     best = write_best(r)
     sc = load_scenario(best)
