@@ -31,9 +31,9 @@ LAYERS = {
     RUNNING: ["", "experiment", "experiment.designs", "experiment.executors",
               "experiment.store", "runner"],
     QUESTIONS: ["sweep", "compare", "sensitivity", "sensitivity.analysis", "sensitivity.api",
-                "sensitivity.evaluators", "sensitivity.problem"],
+                "sensitivity.evaluators", "sensitivity.problem", "optimise", "robustness", "ema"],
     FACES: ["cli", "cli_args", "cli_experiments", "cli_sensitivity", "docs", "report", "plots",
-            "sensitivity.plots"],
+            "sensitivity.plots", "cli_optimise", "optimise_report"],
 }
 LAYER = {(f"aiscale_sim.{m}" if m else "aiscale_sim"): layer
          for layer, mods in LAYERS.items() for m in mods}

@@ -108,3 +108,23 @@ def test_ema_adapter_runs_perform_experiments_on_a_tiny_design():
                                  "prioritisation")}}
     first = [run_once(rng=s, **kw)["cumulative_cost"] for s in seeds]
     assert outcomes["cumulative_cost"][0] == pytest.approx(np.mean(first))
+
+
+def test_the_ema_example_in_the_docs_runs(capsys):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "ema.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 2
+    scope: dict = {}
+    exec(compile(blocks[0].replace("steps=52", "steps=13"), "docs/ema.md", "exec"), scope)
+    assert scope["outcomes"]["adoption_curve"].shape == (8, 2, 14)
+    assert "cost ($M)" in capsys.readouterr().out
+    scope["outcomes"]["paid_back"][:2] = 0.0  # PRIM needs some worlds of interest
+    import warnings
+
+    with warnings.catch_warnings():  # ema_workbench 3.0 passes inplace= to pandas
+        warnings.filterwarnings("ignore", message="The inplace keyword", category=Warning)
+        exec(compile(blocks[1], "docs/ema.md", "exec"), scope)
+    assert scope["box"] is not None
