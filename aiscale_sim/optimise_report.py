@@ -27,10 +27,21 @@ def _objective_label(objective: str) -> str:
             "regret": "90th-percentile regret in value ($M)"}[objective]
 
 
-def _fmt_objective(objective: str, v: float) -> str:
+def _money_or_share(v: float, col: str) -> str:
+    """format_outcome, with a minus sign before the dollar: -$3.2M, not $-3.2M."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "n/a"
-    return format_outcome(v, objective_outcome(objective))
+    if col in ("cumulative_value", "cumulative_cost") and v < 0:
+        return "-" + format_outcome(-v, col)
+    return format_outcome(v, col)
+
+
+def _fmt_objective(objective: str, v: float) -> str:
+    return _money_or_share(v, objective_outcome(objective))
+
+
+def _lever_value(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
 
 
 def convergence_figure(result: OptimiseResult):
@@ -79,14 +90,14 @@ def _split_rows(result: OptimiseResult) -> list[str]:
         lever = SHARE_LEVERS[share]
         lv = LEVERS_BY_NAME[lever]
         rows.append(f"| {SHARE_LABELS[share]} | {x:.1%} | ${x * p.total_musd:,.2f}M | "
-                    f"{lv.short_label}: {result.best_levers[lever]:,.3g} {lv.unit} |")
+                    f"{lv.short_label}: {_lever_value(result.best_levers[lever])} {lv.unit} |")
     return rows
 
 
 def _range(row: pd.Series, col: str) -> str:
-    return (f"{format_outcome(row[f'{col}_mean'], col)} "
-            f"({format_outcome(row[f'{col}_ci_low'], col)} to "
-            f"{format_outcome(row[f'{col}_ci_high'], col)})")
+    return (f"{_money_or_share(row[f'{col}_mean'], col)} "
+            f"({_money_or_share(row[f'{col}_ci_low'], col)} to "
+            f"{_money_or_share(row[f'{col}_ci_high'], col)})")
 
 
 def report_markdown(result: OptimiseResult, convergence: str = "convergence.png") -> str:
@@ -144,9 +155,9 @@ def report_markdown(result: OptimiseResult, convergence: str = "convergence.png"
         for _, r in result.paired.iterrows():
             pv = r["sign_test_p"]
             lines.append(
-                f"- against `{r['strategy']}`: {format_outcome(r['diff_mean'], col)} "
-                f"(95% interval {format_outcome(r['diff_ci_low'], col)} to "
-                f"{format_outcome(r['diff_ci_high'], col)}); ahead on {r['wins']} of "
+                f"- against `{r['strategy']}`: {_money_or_share(r['diff_mean'], col)} "
+                f"(95% interval {_money_or_share(r['diff_ci_low'], col)} to "
+                f"{_money_or_share(r['diff_ci_high'], col)}); ahead on {r['wins']} of "
                 f"{r['seeds']} seeds, behind on {r['losses']} (sign test p = "
                 f"{'n/a' if math.isnan(pv) else f'{pv:.2g}'}).")
     better = "higher" if direction == "maximize" else "lower"
@@ -158,11 +169,13 @@ def report_markdown(result: OptimiseResult, convergence: str = "convergence.png"
               f"{'better' if fl['raw'] > 0 else 'worse'} ({better} is better)."]
     if not math.isnan(fl["seed_luck"]):
         lines.append(
-            f"The shipped strategies, which were not selected on those seeds, moved by "
-            f"{_fmt_objective(p.objective, fl['seed_luck'])} on average between the same two "
-            f"sets of seeds (their luck); what selecting the best trial added is the "
-            f"difference: {_fmt_objective(p.objective, fl['selection'])}"
-            f"{' (the optimum flattered itself)' if fl['selection'] > 0 else ''}.")
+            f"The shipped strategies, which were not selected on those seeds, were "
+            f"{_fmt_objective(p.objective, abs(fl['seed_luck']))} "
+            f"{'better' if fl['seed_luck'] > 0 else 'worse'} on average on the search seeds "
+            f"than on the fresh ones (the search seeds' own luck, as far as the strategies "
+            f"show it); less that luck, selecting the best trial flattered it by about "
+            f"{_fmt_objective(p.objective, fl['selection'])}"
+            f"{'' if fl['selection'] > 0 else ' (that is, not at all)'}.")
     lines += ["", f"![Convergence]({convergence})", "",
               "Files: `trials.csv` (every trial), `best.toml` (the best trial as a scenario: "
               "`aiscale run best.toml`, `aiscale compare best.toml balanced`), `fresh.csv`, "
