@@ -89,6 +89,9 @@ def register(subparsers) -> None:
                     "every world (default 1)")
     dp.add_argument("--density", type=_share, default=0.8,
                     help="share of failing worlds the box must hold at least (default 0.8)")
+    dp.add_argument("--against", type=_names, default=None, metavar="STRATEGY,...",
+                    help="also run these strategies in the same worlds and write regret and "
+                    "satisficing per strategy (robustness.csv)")
     add_set_option(dp)
     dp.add_argument("--out", default="out/discover", help="output folder (default "
                     "out/discover)")
@@ -116,10 +119,44 @@ def cmd_discover(args) -> int:
                  steps=args.steps, min_density=args.density, executor=args.executor,
                  workers=args.workers, progress=not args.quiet)
     png = write_discovery(d)
+    table = None
+    if args.against:
+        from aiscale_sim.robustness import across_worlds
+
+        table, _ = across_worlds([args.strategy, *args.against], d.out / "against",
+                                 uncertain=uncertain, n_worlds=args.worlds, seeds=args.seeds,
+                                 overrides=dict(args.overrides), master_seed=args.seed,
+                                 steps=args.steps, executor=args.executor,
+                                 workers=args.workers, progress=not args.quiet)
+        _append_robustness(d.out / "box.md", table)
     if not args.quiet:
         print(d.words[0].upper() + d.words[1:] + ".")
+        if table is not None:
+            for _, r in table.iterrows():
+                print(f"{r['strategy']}: regret in value mean ${r['regret_mean']:,.1f}M, 90th "
+                      f"percentile ${r['regret_p90']:,.1f}M; best in {r['best_share']:.0%} of "
+                      f"worlds; pays back in {r['pays_back_share']:.0%}")
         print(f"wrote {d.out / 'worlds.csv'}, {d.out / 'box.md'} and {png}")
     return 0
+
+
+def _append_robustness(md, table) -> None:
+    from aiscale_sim.files import write_text
+
+    lines = ["", "## Regret and satisficing across the same worlds", "",
+             "Regret: the value realised by the best strategy in a world less this strategy's "
+             "(mean over seeds). Satisficing: the share of worlds in which it pays back "
+             "within the horizon, and in which its ROI is at least 0.", "",
+             "| strategy | worlds | mean value | mean regret | 90th-percentile regret | "
+             "best in | pays back in | ROI >= 0 in |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    roi_col = next(c for c in table.columns if c.startswith("roi_at_least_"))
+    for _, r in table.iterrows():
+        lines.append(f"| {r['strategy']} | {int(r['worlds'])} | ${r['value_mean']:,.1f}M | "
+                     f"${r['regret_mean']:,.1f}M | ${r['regret_p90']:,.1f}M | "
+                     f"{r['best_share']:.0%} | {r['pays_back_share']:.0%} | "
+                     f"{r[roi_col]:.0%} |")
+    write_text(md, md.read_text() + "\n".join(lines) + "\n")
 
 
 def cmd_optimise(args) -> int:

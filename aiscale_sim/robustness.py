@@ -413,12 +413,103 @@ def discover(strategy: str, out: str | Path, *, uncertain: Mapping[str, tuple] |
     return Discovery(sc.name, table, ranges, box, words, skipped, out)
 
 
+def across_worlds(strategies: Sequence[str], out: str | Path, *,
+                  uncertain: Mapping[str, tuple] | None = None, n_worlds: int = 100,
+                  seeds: int = 1, overrides: Mapping[str, Any] | None = None,
+                  master_seed: int = 0, steps: int | None = None, target_roi: float = 0.0,
+                  executor: str = "processes", workers: int | None = None,
+                  progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Regret and satisficing of strategies across the same sampled worlds.
+
+    Every strategy runs in every world (the same seeds everywhere). In each world, a
+    strategy's regret is the value realised by the best strategy in that world less its own
+    (mean over seeds); satisficing is the share of worlds in which it pays back within the
+    horizon on most seeds, and the share in which its ROI reaches ``target_roi`` (the
+    Rhodium robustness metrics; McPhail et al. 2018). Worlds in which some strategy's budget
+    cannot be honoured are left out for all of them.
+
+    Args:
+        strategies: Scenario names or paths (at least two).
+        out: Experiment folder for the runs; ``robustness.csv`` and ``worlds_values.csv``
+            are written beside it.
+        uncertain: Ranges (default :data:`DEFAULT_UNCERTAIN`).
+        n_worlds: Worlds sampled by Latin hypercube.
+        seeds: Seeds per world and strategy (the same everywhere).
+        overrides: ``--set`` lever values for every strategy.
+        master_seed: Seeds the sample of worlds and the runs' seeds.
+        steps: Weeks per run.
+        target_roi: ROI a strategy should reach, as a share (0 = break even).
+        executor: ``serial``, ``processes`` or ``dask``.
+        workers: Worker processes.
+        progress: A progress bar.
+
+    Returns:
+        One row per strategy (``robustness.csv``) and one row per world and strategy.
+    """
+    if len(strategies) < 2:
+        raise UserInputError("regret needs at least two strategies to compare")
+    ranges = dict(DEFAULT_UNCERTAIN if uncertain is None else uncertain)
+    overrides = dict(overrides or {})
+    both = sorted(set(ranges) & set(overrides))
+    if both:
+        raise UserInputError(f"--set {', '.join(both)}: uncertain in the worlds sampled, so "
+                             "they cannot also be set; drop them from --set or [uncertain]")
+    scs = [resolve(x, overrides) for x in strategies]
+    names = [sc.name for sc in scs]
+    if len(set(names)) != len(names):
+        raise UserInputError(f"strategy named more than once: {', '.join(names)}")
+    worlds = sample_worlds(ranges, n_worlds, master_seed)
+    run_seeds = spawn_seeds(master_seed, seeds)
+    design: list[Run] = []
+    for i, w in worlds.iterrows():
+        world = {k: (int(v) if LEVERS_BY_NAME[k].kind == "int" else float(v))
+                 for k, v in w.items()}
+        try:
+            per = [_world_levers(dict(sc.levers), sc.budget, world) for sc in scs]
+        except UserInputError:
+            continue
+        for sc, levers in zip(scs, per, strict=True):
+            design += [Run(len(design) + j, f"{sc.name}@world{i:04d}", levers, s, sc.phases)
+                       for j, s in enumerate(run_seeds)]
+    if not design:
+        raise UserInputError("no sampled world lets every strategy honour its budget; narrow "
+                             "the [uncertain] ranges")
+    out = Path(out)
+    exp = run_experiment(design, out, steps=steps, executor=executor, workers=workers,
+                         progress=progress, weekly=["adoption_share"],
+                         metadata={"command": "discover --against", "strategies": names,
+                                   "uncertain": {k: list(v) for k, v in ranges.items()},
+                                   "worlds": n_worlds, "master_seed": master_seed})
+    r = exp.summaries.copy()
+    parts = r["scenario"].str.rsplit("@", n=1, expand=True)
+    r["strategy"], r["world"] = parts[0], parts[1]
+    r["paid_back"] = r["payback_week"].notna().astype(float)
+    v = r.groupby(["world", "strategy"]).agg(value=("cumulative_value", "mean"),
+                                             roi=("roi", "mean"),
+                                             paid_back=("paid_back", "mean")).reset_index()
+    v["regret"] = v.groupby("world")["value"].transform("max") - v["value"]
+    rows = []
+    for name in names:
+        x = v[v["strategy"] == name]
+        rows.append({"strategy": name, "worlds": len(x), "value_mean": float(x["value"].mean()),
+                     "regret_mean": float(x["regret"].mean()),
+                     "regret_p90": float(x["regret"].quantile(0.9)),
+                     "best_share": float((x["regret"] == 0).mean()),
+                     "pays_back_share": float((x["paid_back"] >= 0.5).mean()),
+                     f"roi_at_least_{target_roi:g}_share": float((x["roi"] >= target_roi).mean())})
+    table = pd.DataFrame(rows)
+    write_csv(out / "robustness.csv", table)
+    write_csv(out / "worlds_values.csv", v)
+    return table, v
+
+
 def failure_share_by(worlds: pd.DataFrame, name: str, bins: int = 4) -> pd.Series:
     """Share of failing worlds by quantile bins of one uncertain lever (for reading a box)."""
     cut = pd.qcut(worlds[name], q=bins, duplicates="drop")
     return worlds.groupby(cut, observed=True)["fails"].mean()
 
 
-__all__: Sequence[str] = ["DEFAULT_UNCERTAIN", "Box", "Discovery", "box_in_words", "discover",
+__all__: Sequence[str] = ["DEFAULT_UNCERTAIN", "Box", "Discovery", "across_worlds",
+                          "box_in_words", "discover",
                           "find_box", "import_ema", "parse_uncertain", "read_uncertain",
                           "sample_worlds"]

@@ -129,3 +129,22 @@ def test_the_ema_example_in_the_docs_runs(capsys):
         warnings.filterwarnings("ignore", message="The inplace keyword", category=Warning)
         exec(compile(blocks[1], "docs/ema.md", "exec"), scope)
     assert scope["box"] is not None
+
+
+def test_regret_and_satisficing_across_the_same_worlds(tmp_path):
+    from aiscale_sim.robustness import across_worlds
+
+    small = {"employees": 200}
+    table, values = across_worlds(
+        ["baseline", "coe"], tmp_path / "a", uncertain={"business_units": (2, 5)},
+        n_worlds=4, overrides=small, steps=26, executor="serial", progress=False)
+    assert list(table["strategy"]) == ["baseline", "coe"]
+    assert (table["worlds"] == 4).all()
+    # In each world the best strategy has no regret, the other the difference in value.
+    for _, w in values.groupby("world"):
+        assert w["regret"].min() == 0
+        assert w["regret"].max() == pytest.approx(w["value"].max() - w["value"].min())
+    assert table["best_share"].sum() >= 1.0
+    assert (tmp_path / "a" / "robustness.csv").exists()
+    with pytest.raises(UserInputError, match="at least two strategies"):
+        across_worlds(["baseline"], tmp_path / "b")
