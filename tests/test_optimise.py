@@ -134,3 +134,25 @@ def test_bad_input_exits_2_naming_the_problem(argv, message, tmp_path, capsys):
     assert code == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_objectives_score_runs_as_documented():
+    runs = pd.DataFrame({"seed": [1, 2, 3, 4], "cumulative_value": [1.0, 2.0, 3.0, 10.0],
+                         "roi": [0.1, 0.2, 0.3, 0.4]})
+    ref = pd.DataFrame({"scenario": ["a"] * 4 + ["b"] * 4, "seed": [1, 2, 3, 4] * 2,
+                        "cumulative_value": [2.0, 2.0, 2.0, 2.0, 0.0, 5.0, 0.0, 0.0]})
+    assert score("value", runs) == 4.0
+    assert score("roi", runs) == pytest.approx(0.25)
+    assert score("p10_value", runs) == pytest.approx(np.quantile([1, 2, 3, 10], 0.1))
+    # Regret per seed against the best of a and b: 1, 3, -1, -8; its 90th percentile.
+    assert score("regret", runs, ref) == pytest.approx(np.quantile([1, 3, -1, -8], 0.9))
+
+
+def test_regret_objective_is_minimised_against_the_shipped_strategies(tmp_path):
+    p = make_problem(3.0, "regret", seeds=2, fresh_seeds=2, overrides=ORG, steps=26,
+                     strategies=["tech_first"])
+    assert p.direction == "minimize" and list(p.references) == ["tech_first"]
+    r = optimise(p, tmp_path / "opt", n_trials=3, executor="serial", progress=False)
+    ok = r.trials[r.trials["state"] == "complete"]
+    assert r.best["objective"] == ok["objective"].min()
+    assert set(r.fresh["setting"]) == {"optimised", "tech_first"}
