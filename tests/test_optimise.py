@@ -83,6 +83,8 @@ def test_optimiser_beats_random_splits_on_fresh_seeds(tmp_path):
     assert sc.budget["total_musd_per_year"] == 3.0
     for k, v in r.best_levers.items():
         assert sc.levers[k] == pytest.approx(v) if isinstance(v, float) else sc.levers[k] == v
+    assert main(["run", str(best), "--steps", "13", "--no-plot", "--quiet", "--out",
+                 str(tmp_path / "run")]) == 0
     # Common random numbers: every trial ran on the same seeds.
     runs = pd.read_parquet(tmp_path / "opt" / "runs" / "summaries.parquet")
     assert runs.groupby("scenario")["seed"].apply(lambda s: tuple(sorted(s))).nunique() == 1
