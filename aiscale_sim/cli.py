@@ -61,10 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_modules():
-    """Modules that add further subcommands (experiments, sensitivity, validation, dashboard)."""
-    from aiscale_sim import cli_dashboard, cli_experiments, cli_sensitivity, cli_validate
+    """Modules that add further subcommands: experiments, analyses, evidence, faces, decisions."""
+    from aiscale_sim import (
+        cli_dashboard,
+        cli_experiments,
+        cli_optimise,
+        cli_sensitivity,
+        cli_validate,
+    )
 
-    return (cli_experiments, cli_sensitivity, cli_validate, cli_dashboard)
+    return (cli_experiments, cli_sensitivity, cli_validate, cli_dashboard, cli_optimise)
 
 
 def _fmt_money(x: float) -> str:

@@ -28,14 +28,15 @@ LAYERS = {
     RUNNING: ["", "experiment", "experiment.designs", "experiment.executors",
               "experiment.store", "runner"],
     QUESTIONS: ["sweep", "compare", "sensitivity.analysis", "sensitivity.evaluators",
-                "sensitivity.problem", "evidence.patterns", "evidence.validate", "evidence.bass"],
+                "sensitivity.problem", "evidence.patterns", "evidence.validate", "evidence.bass",
+                "optimise", "robustness", "ema"],
     # sensitivity's front door and its one-call API save an analysis with its figures, as the
     # CLI does, so they sit with the figures.
     FACES: ["cli", "cli_args", "cli_experiments", "cli_sensitivity", "docs", "report", "plots",
             "sensitivity", "sensitivity.api", "sensitivity.plots", "cli_validate",
             "evidence.plots", "cli_dashboard", "dashboard", "dashboard.app",
             "dashboard.controls", "dashboard.figures", "dashboard.layout", "dashboard.model",
-            "dashboard.server"],
+            "dashboard.server", "cli_optimise", "optimise_report"],
 }
 LAYER = {(f"aiscale_sim.{m}" if m else "aiscale_sim"): layer
          for layer, mods in LAYERS.items() for m in mods}

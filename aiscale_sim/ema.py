@@ -1,0 +1,152 @@
+"""The lever table as an EMA Workbench 3 model, so that EMA's evaluators and analyses run on it.
+
+:func:`ema_model` builds an ``ema_workbench.ReplicatorModel`` around :func:`run_once` (the
+model as a function of keyword arguments):
+
+- every policy lever of :data:`aiscale_sim.levers.LEVERS` is an EMA lever
+  (``RealParameter``, ``IntegerParameter`` or ``CategoricalParameter`` with the table's bounds
+  or choices);
+- the structure levers with a range (:data:`aiscale_sim.robustness.DEFAULT_UNCERTAIN`, or the
+  ranges given) are uncertainties; every other lever is a ``Constant`` at the base scenario's
+  value, and so is the horizon (``steps``). The model's rule constants carry no declared
+  ranges and cannot be set per run, so none is an uncertainty;
+- the named outcomes of :data:`SCALAR_OUTCOMES` are ``ScalarOutcome`` s (the mean over the
+  replications), the weekly adoption curve is an ``ArrayOutcome`` (one curve per
+  replication);
+- replications are seeded through ``rng``: ``model.replications = [{"rng": seed}, ...]``
+  with seeds spawned from one master seed, as EMA Workbench's own Mesa example does.
+
+Example::
+
+    from ema_workbench import SequentialEvaluator, perform_experiments
+    from aiscale_sim.ema import ema_model
+
+    model = ema_model(replications=2, steps=52, base={"employees": 300})
+    experiments, outcomes = perform_experiments(model, scenarios=4, policies=2)
+
+``import_ema`` imports ema_workbench without the warnings it gives when its optional extras
+(ipyparallel, altair) are missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from aiscale_sim.errors import UserInputError
+from aiscale_sim.levers import LEVERS, LEVERS_BY_NAME
+from aiscale_sim.robustness import DEFAULT_UNCERTAIN, import_ema, parse_uncertain
+from aiscale_sim.runner import spawn_seeds
+from aiscale_sim.simulate import HORIZON_WEEKS, resolve, simulate
+
+#: Outcomes of a run reported as EMA ScalarOutcomes (mean over replications).
+SCALAR_OUTCOMES = ("adoption_share", "cumulative_value", "cumulative_cost", "roi",
+                   "use_cases_in_production", "pilots_in_purgatory",
+                   "pilot_to_production_rate", "paid_back")
+#: The ArrayOutcome: the share of employees using AI regularly, week by week.
+ARRAY_OUTCOME = "adoption_curve"
+
+__all__ = ["ARRAY_OUTCOME", "SCALAR_OUTCOMES", "ema_model", "import_ema", "run_once"]
+
+
+def _typed(name: str, value: Any) -> Any:
+    """EMA hands numpy numbers; the lever table wants Python ints, floats, strs and bools."""
+    lv = LEVERS_BY_NAME[name]
+    if lv.kind == "int":
+        return int(value)
+    if lv.kind == "float":
+        return float(value)
+    if lv.kind == "bool":
+        return bool(value)
+    return str(value)
+
+
+def run_once(steps: int = HORIZON_WEEKS, rng: int | None = None, **levers: Any) -> dict:
+    """One run as EMA Workbench calls a model: lever values as keyword arguments.
+
+    Args:
+        steps: Weeks to run.
+        rng: The replication's seed.
+        **levers: Lever values (any not given take the lever table's default).
+
+    Returns:
+        ``{outcome: value}`` for :data:`SCALAR_OUTCOMES` (``paid_back`` is 1.0 when value
+        realised overtook cost within the horizon, else 0.0; an undefined outcome is NaN)
+        and the adoption curve under :data:`ARRAY_OUTCOME`.
+    """
+    values = {k: _typed(k, v) for k, v in levers.items()}
+    result = simulate(values, seed=None if rng is None else int(rng), steps=int(steps))
+    o = result.summary["outcomes"]
+    out = {k: (float("nan") if o.get(k) is None else float(o[k]))
+           for k in SCALAR_OUTCOMES if k != "paid_back"}
+    out["paid_back"] = 0.0 if o.get("payback_week") is None else 1.0
+    out[ARRAY_OUTCOME] = result.timeseries["adoption_share"].to_numpy(dtype=float)
+    return out
+
+
+def _parameter(ema, name: str, bounds: tuple | None = None):
+    lv = LEVERS_BY_NAME[name]
+    if lv.kind == "choice":
+        return ema.CategoricalParameter(name, list(lv.choices))
+    if lv.kind == "bool":
+        return ema.BooleanParameter(name)
+    lo, hi = bounds if bounds is not None else (lv.low, lv.high)
+    if lv.kind == "int":
+        return ema.IntegerParameter(name, int(lo), int(hi))
+    return ema.RealParameter(name, float(lo), float(hi))
+
+
+def ema_model(name: str = "aiscale", *, base: Any = None,
+              uncertain: Mapping[str, Any] | None = None, replications: int = 1,
+              master_seed: int = 0, steps: int = HORIZON_WEEKS,
+              levers: Any = None):
+    """The lever table as an ``ema_workbench.ReplicatorModel``.
+
+    Args:
+        name: The model's name (alphanumerical, as EMA wants).
+        base: Base scenario (name, path, Scenario or lever dict) for the constants.
+        uncertain: Uncertain structure levers: ``{name: (low, high)}`` or an ``[uncertain]``
+            table (``{name: {low, high}}``); default :data:`DEFAULT_UNCERTAIN`.
+        replications: Replications per experiment, each with its own seed.
+        master_seed: Master seed the replication seeds are spawned from (the same for every
+            experiment: common random numbers across policies and scenarios).
+        steps: Weeks per run.
+        levers: Policy levers to expose as EMA levers (default: all of them); the others
+            are constants at the base scenario's value.
+
+    Returns:
+        The ReplicatorModel, ready for ``perform_experiments``.
+
+    Raises:
+        UserInputError: A bad uncertain range, an unknown lever name, a bad count.
+    """
+    ema = import_ema()
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise UserInputError(f"replications must be a whole number of at least 1, got "
+                             f"{replications!r}")
+    if uncertain is None:
+        ranges = dict(DEFAULT_UNCERTAIN)
+    elif all(isinstance(v, Mapping) for v in uncertain.values()):
+        ranges = parse_uncertain(uncertain, "the uncertain ranges")
+    else:
+        ranges = parse_uncertain({k: {"low": v[0], "high": v[1]} for k, v in uncertain.items()},
+                                 "the uncertain ranges")
+    policy = [lv.name for lv in LEVERS if lv.group == "policy"]
+    chosen = policy if levers is None else list(levers)
+    for n in chosen:
+        if n not in policy:
+            raise UserInputError(f"'{n}' is not a policy lever; EMA levers are the policy "
+                                 f"levers: {', '.join(policy)}")
+    sc = resolve(base)
+    model = ema.ReplicatorModel(name, function=run_once)
+    model.uncertainties = [_parameter(ema, n, ranges[n]) for n in ranges]
+    model.levers = [_parameter(ema, n) for n in chosen]
+    fixed = [n for n in LEVERS_BY_NAME if n not in ranges and n not in chosen]
+    model.constants = [ema.Constant(n, sc.levers[n]) for n in fixed] + [
+        ema.Constant("steps", int(steps))]
+    model.outcomes = [ema.ScalarOutcome(k, function=np.mean) for k in SCALAR_OUTCOMES] + [
+        ema.ArrayOutcome(ARRAY_OUTCOME)]
+    model.replications = [{"rng": s} for s in spawn_seeds(master_seed, replications)]
+    return model

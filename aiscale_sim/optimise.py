@@ -1,0 +1,804 @@
+"""``aiscale optimise``: the best split of a budget, searched with Optuna, judged on fresh seeds.
+
+What is searched
+    The split of a yearly budget over the six budget shares (:data:`aiscale_sim.budget.
+    SHARE_LEVERS`), on the simplex, and the policy levers that cost nothing (by default
+    prioritisation, success-criteria clarity and centralisation; any policy lever that is not a
+    spend lever can be chosen). Everything else comes from a base scenario and ``--set``.
+
+The simplex
+    Each share ``k`` gets a number ``u_k`` in (0, 1] from the sampler; ``e_k = -ln u_k`` is an
+    exponential variate, and ``e / sum(e)`` is the split. With ``u`` uniform this is the
+    uniform (flat Dirichlet) distribution on the simplex, so the sampler's random start
+    covers every split evenly ("normalised exponentials"). Shares also have bounds: each lever
+    a share buys has a lower and an upper bound (at least 0.5 AI staff per 1,000 employees, at
+    most $1,000 of change management per employee ...), which at a given budget and
+    organisation become bounds on the share (:func:`share_bounds`). The split is moved into
+    them by giving every share its lower bound and the rest in proportion to the split, then
+    capping shares at their upper bounds and handing what is cut off to the uncapped shares in
+    proportion (water-filling, :func:`fit_to_bounds`). Every split the sampler proposes is
+    therefore one the budget can honour.
+
+Common random numbers
+    Every trial runs on the same seeds (``spawn_seeds(master_seed, seeds)``), so two trials
+    differ by their levers only, never by their luck.
+
+Judged on fresh seeds
+    The best trial is the maximum of noisy estimates and flatters itself (the winner's curse).
+    After the search, the best trial and the shipped budget strategies (rescaled to the same
+    budget and organisation) are run again on fresh seeds that no trial saw; their means and
+    90% intervals are reported, and the flattery is the best trial's in-sample objective minus
+    its fresh one, less the same difference for the shipped strategies (which were not selected
+    on those seeds, so their difference is the seeds' luck alone).
+
+Resuming
+    The study lives in ``DIR/study.db`` (Optuna's SQLite storage) and the runs in the
+    experiment folder ``DIR/runs``. After a kill, the same command goes on: trials left
+    running are evaluated again from their stored parameters (runs already on disk are kept),
+    and the search continues up to ``--trials``. A different command (another budget,
+    objective, seeds, base scenario, ``--set`` or searched levers) in the same folder is
+    refused; ``--trials`` may grow.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aiscale_sim.budget import SHARE_LEVERS, annual_budget_cost, levers_from_budget
+from aiscale_sim.errors import UserInputError
+from aiscale_sim.files import write_csv, write_text
+from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error, validate_levers
+from aiscale_sim.progress import progress_bar
+from aiscale_sim.runner import Run, run_experiment, spawn_seeds
+from aiscale_sim.scenarios import available, load_scenario
+from aiscale_sim.simulate import resolve
+from aiscale_sim.version import __version__
+
+#: Objective name -> (what it is, Optuna direction).
+OBJECTIVES: dict[str, tuple[str, str]] = {
+    "value": ("mean value realised over the seeds ($M)", "maximize"),
+    "roi": ("mean ROI over the seeds", "maximize"),
+    "p10_value": ("10th percentile of value realised over the seeds ($M)", "maximize"),
+    "regret": ("90th percentile over the seeds of the regret in value realised against the "
+               "best shipped strategy on the same seed ($M)", "minimize"),
+}
+#: Policy levers searched by default (they cost nothing).
+DEFAULT_FREE = ("prioritisation", "success_criteria_clarity", "centralisation")
+#: Levers the budget decides.
+SPEND_LEVERS = tuple(SHARE_LEVERS.values())
+#: Policy levers that cost money outside the budget's shares: never searched for free.
+PRICED_LEVERS = ("integration_investment",)
+#: Weekly metrics kept for each run (the adoption and money curves).
+WEEKLY = ("adoption_share", "cumulative_value", "cumulative_cost")
+STUDY_NAME = "aiscale-optimise"
+STUDY_DB = "study.db"
+RUNS_DIR = "runs"
+REFERENCE_DIR = "reference"
+FRESH_DIR = "fresh"
+#: Relative margin kept inside every share bound, so rounding never crosses a lever's bound.
+BOUND_MARGIN = 1e-9
+
+
+def budget_strategies() -> list[str]:
+    """The shipped scenarios that state a ``[budget]`` (the strategies a split competes with)."""
+    return [n for n in available() if load_scenario(n).budget is not None]
+
+
+# --- the simplex -------------------------------------------------------------------------------
+
+def share_bounds(total_musd: float, levers: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+    """Smallest and largest share of the budget each spend lever can take within its bounds.
+
+    A share's dollars are priced by :func:`aiscale_sim.budget.annual_budget_cost`: the cost of
+    the lever at its bound less its cost at zero, with the other levers as given.
+
+    Args:
+        total_musd: The yearly budget in $M.
+        levers: Complete lever values (the organisation's size matters).
+
+    Returns:
+        ``{share: (low, high)}``, shares of ``total_musd``; ``high`` may exceed 1.
+    """
+    out = {}
+    zero = {**levers, **dict.fromkeys(SPEND_LEVERS, 0.0)}
+    base = annual_budget_cost(zero)
+    for share, name in SHARE_LEVERS.items():
+        lv = LEVERS_BY_NAME[name]
+        lo = (annual_budget_cost({**zero, name: lv.low}) - base) / total_musd
+        hi = (annual_budget_cost({**zero, name: lv.high}) - base) / total_musd
+        out[share] = (lo * (1 + BOUND_MARGIN) + 1e-15, hi * (1 - BOUND_MARGIN))
+    return out
+
+
+def fit_to_bounds(weights: Mapping[str, float],
+                  bounds: Mapping[str, tuple[float, float]]) -> dict[str, float]:
+    """Move a split on the simplex into the box of bounds, keeping its sum at 1.
+
+    Every share gets its lower bound, and what is left is divided in proportion to
+    ``weights``; shares above their upper bound are capped and the excess goes to the shares
+    still below theirs, in proportion to their weights (or their room, if those weights are
+    all zero), until none is above.
+
+    Args:
+        weights: Non-negative weights summing to 1 (a point of the simplex).
+        bounds: ``{share: (low, high)}`` with ``sum(low) <= 1 <= sum(high)``.
+
+    Returns:
+        ``{share: value}``, each within its bounds, summing to 1 (to rounding).
+    """
+    keys = list(bounds)
+    lo = np.array([bounds[k][0] for k in keys])
+    hi = np.array([bounds[k][1] for k in keys])
+    w = np.array([max(float(weights[k]), 0.0) for k in keys])
+    w = w / w.sum() if w.sum() > 0 else np.full(len(keys), 1.0 / len(keys))
+    s = lo + (1.0 - lo.sum()) * w
+    capped = np.zeros(len(keys), dtype=bool)
+    for _ in range(len(keys) + 1):
+        over = s > hi
+        if not over.any():
+            break
+        excess = float((s[over] - hi[over]).sum())
+        s[over] = hi[over]
+        capped |= over
+        free = ~capped
+        share = w * free
+        if share.sum() <= 0:
+            share = (hi - s) * free
+        s = s + excess * share / share.sum()
+    return {k: float(v) for k, v in zip(keys, s, strict=True)}
+
+
+def split_from_unit(u: Mapping[str, float],
+                    bounds: Mapping[str, tuple[float, float]]) -> dict[str, float]:
+    """The split for sampler values ``u`` in (0, 1]: normalised exponentials, then bounds."""
+    e = {k: -math.log(min(max(float(u[k]), 1e-300), 1.0)) for k in bounds}
+    total = sum(e.values())
+    w = {k: (v / total if total > 0 else 1.0 / len(e)) for k, v in e.items()}
+    return fit_to_bounds(w, bounds)
+
+
+# --- the problem -------------------------------------------------------------------------------
+
+@dataclass
+class Problem:
+    """One optimisation: what is searched, on which organisation, judged how.
+
+    Attributes:
+        total_musd: The yearly budget in $M.
+        objective: One of :data:`OBJECTIVES`.
+        base: Complete lever values every trial starts from (base scenario plus ``--set``).
+        free: The policy levers searched besides the split.
+        bounds: The share bounds at this budget and organisation.
+        seeds: Seeds of every trial (common random numbers).
+        fresh_seeds: Seeds for the final judgement, none of them in ``seeds``.
+        steps: Weeks per run (None: the default horizon).
+        master_seed: Master seed of the seeds and of the sampler.
+        scenario: The base scenario's reference.
+        overrides: The ``--set`` values.
+        references: Shipped budget strategies at this budget: name -> complete levers.
+        skipped: Strategies whose split cannot be honoured here: name -> why.
+    """
+
+    total_musd: float
+    objective: str
+    base: dict[str, Any]
+    free: tuple[str, ...]
+    bounds: dict[str, tuple[float, float]]
+    seeds: list[int]
+    fresh_seeds: list[int]
+    steps: int | None
+    master_seed: int
+    scenario: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    references: dict[str, dict[str, Any]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def direction(self) -> str:
+        """``maximize`` or ``minimize``."""
+        return OBJECTIVES[self.objective][1]
+
+    def config(self) -> dict[str, Any]:
+        """What decides the study's numbers; a resumed study must have the same."""
+        return {"total_musd": self.total_musd, "objective": self.objective,
+                "scenario": self.scenario, "overrides": dict(sorted(self.overrides.items())),
+                "free": list(self.free), "seeds": len(self.seeds),
+                "fresh_seeds": len(self.fresh_seeds), "steps": self.steps,
+                "master_seed": self.master_seed}
+
+    def distributions(self) -> dict[str, Any]:
+        """Optuna's distributions: ``u_<share>`` for the split, then each free lever."""
+        from optuna.distributions import (
+            CategoricalDistribution,
+            FloatDistribution,
+            IntDistribution,
+        )
+
+        d: dict[str, Any] = {f"u_{k}": FloatDistribution(1e-6, 1.0) for k in SHARE_LEVERS}
+        for name in self.free:
+            lv = LEVERS_BY_NAME[name]
+            if lv.kind == "float":
+                d[name] = FloatDistribution(lv.low, lv.high)
+            elif lv.kind == "int":
+                d[name] = IntDistribution(int(lv.low), int(lv.high))
+            elif lv.kind == "bool":
+                d[name] = CategoricalDistribution((False, True))
+            else:
+                d[name] = CategoricalDistribution(lv.choices)
+        return d
+
+    def split(self, params: Mapping[str, Any]) -> dict[str, float]:
+        """The budget split of a trial's parameters."""
+        return split_from_unit({k: params[f"u_{k}"] for k in SHARE_LEVERS}, self.bounds)
+
+    def levers(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, float]]:
+        """Complete lever values and the split of a trial's parameters.
+
+        Raises:
+            UserInputError: The budget module refuses the split (it should not: the split is
+                within the share bounds).
+        """
+        split = self.split(params)
+        levers = dict(self.base)
+        levers.update({n: params[n] for n in self.free})
+        levers.update(levers_from_budget({"total_musd_per_year": self.total_musd, **split},
+                                         levers, "the trial's split"))
+        return validate_levers(levers, "the trial"), split
+
+
+def _check_budget(total_musd: Any) -> float:
+    if isinstance(total_musd, bool) or not isinstance(total_musd, int | float) or not (
+            math.isfinite(total_musd)):
+        raise UserInputError(f"--budget must be a number of $M a year, got {total_musd!r}")
+    if total_musd <= 0:
+        raise UserInputError(f"--budget must be positive ($M a year), got {total_musd:g}")
+    return float(total_musd)
+
+
+def _affordable(total: float, levers: Mapping[str, Any],
+                bounds: Mapping[str, tuple[float, float]]) -> None:
+    org = f"{levers['employees']:,} employees in {levers['business_units']} units"
+    low = sum(b[0] for b in bounds.values())
+    high = sum(b[1] for b in bounds.values())
+    if low > 1:
+        need = ", ".join(f"{SHARE_LEVERS[k]} at its minimum {LEVERS_BY_NAME[SHARE_LEVERS[k]].low:g}"
+                         f" ({LEVERS_BY_NAME[SHARE_LEVERS[k]].unit}) costs "
+                         f"${b[0] * total:.3g}M" for k, b in bounds.items() if b[0] > 1e-9)
+        raise UserInputError(f"--budget ${total:g}M a year is too small for {org}: {need}; "
+                             f"the budget must be at least ${low * total:.3g}M")
+    if high < 1:
+        raise UserInputError(f"--budget ${total:g}M a year is more than {org} can spend: every "
+                             f"spend lever at its upper bound costs ${high * total:.4g}M a year; "
+                             f"choose at most that")
+
+
+def _strategy_levers(name: str, total: float, base: Mapping[str, Any],
+                     overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """A shipped budget strategy at this budget and organisation: its split and its policies."""
+    sc = load_scenario(name)
+    levers = dict(sc.levers)
+    for lv in LEVERS_BY_NAME.values():
+        if lv.group == "structure":
+            levers[lv.name] = base[lv.name]
+    levers.update({k: v for k, v in overrides.items() if k not in SPEND_LEVERS})
+    split = {k: sc.budget[k] for k in SHARE_LEVERS}
+    levers.update(levers_from_budget({"total_musd_per_year": total, **split}, levers,
+                                     f"strategy '{name}' at ${total:g}M"))
+    return validate_levers(levers, f"strategy '{name}'")
+
+
+def make_problem(total_musd: float, objective: str = "value", *, seeds: int = 4,
+                 fresh_seeds: int = 10, overrides: Mapping[str, Any] | None = None,
+                 scenario: str = "baseline", free: Sequence[str] | None = None,
+                 master_seed: int = 0, steps: int | None = None,
+                 strategies: Sequence[str] | None = None) -> Problem:
+    """Check every input and build the :class:`Problem`; nothing runs, nothing is written.
+
+    Args:
+        total_musd: The yearly budget in $M.
+        objective: One of :data:`OBJECTIVES`.
+        seeds: Seeds per trial.
+        fresh_seeds: Fresh seeds for the final judgement.
+        overrides: ``--set`` lever values (a set free lever is fixed, not searched).
+        scenario: The base scenario (name or path); it must not have phases.
+        free: The cost-free policy levers to search (default :data:`DEFAULT_FREE`).
+        master_seed: Master seed.
+        steps: Weeks per run.
+        strategies: Shipped budget strategies to judge against (default: all of them).
+
+    Raises:
+        UserInputError: Unknown objective or lever, a spend lever in ``--set`` or ``free``, a
+            budget that is not positive or that the organisation cannot spend, bad counts.
+    """
+    if objective not in OBJECTIVES:
+        raise UserInputError(f"unknown objective '{objective}'; choose one of "
+                             f"{', '.join(OBJECTIVES)}")
+    total = _check_budget(total_musd)
+    for what, n, lo in (("--seeds", seeds, 1), ("--fresh-seeds", fresh_seeds, 1),
+                        ("--seed", master_seed, 0)):
+        if isinstance(n, bool) or not isinstance(n, int) or n < lo:
+            raise UserInputError(f"{what} must be a whole number of at least {lo}, got {n!r}")
+    overrides = dict(overrides or {})
+    for name in overrides:
+        if name not in LEVERS_BY_NAME:
+            raise unknown_lever_error(name, "--set")
+        if name in SPEND_LEVERS:
+            raise UserInputError(f"--set {name}: the budget split decides the spend levers "
+                                 f"({', '.join(SPEND_LEVERS)}); set the budget with --budget")
+    free_names = list(DEFAULT_FREE if free is None else free)
+    for name in free_names:
+        lv = LEVERS_BY_NAME.get(name)
+        if lv is None:
+            raise unknown_lever_error(name, "--free")
+        if lv.group != "policy" or name in SPEND_LEVERS or name in PRICED_LEVERS:
+            allowed = [n for n, x in LEVERS_BY_NAME.items() if x.group == "policy"
+                       and n not in SPEND_LEVERS and n not in PRICED_LEVERS]
+            raise UserInputError(f"--free {name}: only policy levers that cost nothing can be "
+                                 f"searched besides the split; allowed: {', '.join(allowed)}")
+    free_t = tuple(n for n in dict.fromkeys(free_names) if n not in overrides)
+    sc = resolve(scenario, overrides)
+    if sc.phases:
+        raise UserInputError(f"scenario '{sc.name}' has phases; optimise searches levers that "
+                             "hold for the whole run, so choose a base scenario without phases")
+    base = dict(sc.levers)
+    bounds = share_bounds(total, base)
+    _affordable(total, base, bounds)
+    all_seeds = spawn_seeds(master_seed, seeds + fresh_seeds)
+    ins, fresh = all_seeds[:seeds], all_seeds[seeds:]
+    if set(ins) & set(fresh):  # 32-bit seeds from distinct children: a clash is a fluke
+        raise UserInputError(f"master seed {master_seed} gives a fresh seed equal to an "
+                             "optimisation seed; choose another --seed")
+    refs, skipped = {}, {}
+    for name in (budget_strategies() if strategies is None else strategies):
+        try:
+            refs[name] = _strategy_levers(name, total, base, overrides)
+        except UserInputError as e:
+            skipped[name] = str(e)
+    if objective == "regret" and not refs:
+        raise UserInputError("--objective regret needs at least one shipped strategy whose "
+                             f"split fits ${total:g}M for this organisation; none does: "
+                             + "; ".join(skipped.values()))
+    return Problem(total, objective, base, free_t, bounds, ins, fresh, steps, int(master_seed),
+                   str(scenario), overrides, refs, skipped)
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+def score(objective: str, values: pd.DataFrame,
+          reference: pd.DataFrame | None = None) -> float:
+    """The objective of one lever setting from its runs.
+
+    Args:
+        objective: One of :data:`OBJECTIVES`.
+        values: One row per seed with ``seed``, ``cumulative_value`` and ``roi``.
+        reference: For ``regret``: the shipped strategies' runs on the same seeds
+            (``scenario``, ``seed``, ``cumulative_value``).
+
+    Returns:
+        The objective (NaN if no seed gives a number).
+    """
+    v = values.set_index("seed")
+    if objective == "value":
+        return float(v["cumulative_value"].mean())
+    if objective == "roi":
+        return float(v["roi"].astype(float).mean())
+    if objective == "p10_value":
+        return float(np.quantile(v["cumulative_value"].to_numpy(float), 0.1))
+    if objective == "regret":
+        if reference is None or reference.empty:
+            raise UserInputError("the regret objective needs the shipped strategies' runs")
+        best = reference.groupby("seed")["cumulative_value"].max()
+        regret = (best.reindex(v.index) - v["cumulative_value"]).dropna()
+        return float(np.quantile(regret.to_numpy(float), 0.9)) if len(regret) else math.nan
+    raise UserInputError(f"unknown objective '{objective}'; choose one of {', '.join(OBJECTIVES)}")
+
+
+# --- the search --------------------------------------------------------------------------------
+
+def _trial_name(number: int) -> str:
+    return f"trial{number:04d}"
+
+
+def _runs(name: str, levers: Mapping[str, Any], seeds: Sequence[int], start: int) -> list[Run]:
+    return [Run(start + i, name, dict(levers), s) for i, s in enumerate(seeds)]
+
+
+def _quiet_optuna():
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
+def _sampler(master_seed: int, n_trials: int):
+    optuna = _quiet_optuna()
+    with warnings.catch_warnings():  # older Optuna marks these options as experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.samplers.TPESampler(
+            seed=master_seed, multivariate=True, constant_liar=True,
+            n_startup_trials=max(4, min(10, n_trials // 4)))
+
+
+def _open_study(problem: Problem, out: Path, n_trials: int):
+    optuna = _quiet_optuna()
+    storage = f"sqlite:///{out / STUDY_DB}"
+    study = optuna.create_study(study_name=STUDY_NAME, storage=storage,
+                                direction=problem.direction, load_if_exists=True,
+                                sampler=_sampler(problem.master_seed, n_trials))
+    want = problem.config()
+    have = study.user_attrs.get("config")
+    if have is None:
+        study.set_user_attr("config", want)
+        study.set_user_attr("package_version", __version__)
+    elif have != want:
+        diff = ", ".join(f"{k} {have.get(k)!r} there, {want.get(k)!r} now"
+                         for k in sorted(set(have) | set(want)) if have.get(k) != want.get(k))
+        raise UserInputError(f"{out} holds another optimisation ({diff}); run the same command "
+                             "to resume it, or choose another --out")
+    return study
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UserInputError(f"--out {out} is a file; choose a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / STUDY_DB).exists():
+        raise UserInputError(f"{out} exists and holds no optimisation; choose an empty or new "
+                             "folder")
+
+
+def _values(summaries: pd.DataFrame, name: str) -> pd.DataFrame:
+    cols = ["seed", "cumulative_value", "cumulative_cost", "roi", "adoption_share",
+            "payback_week"]
+    return summaries.loc[summaries["scenario"] == name, cols].sort_values("seed")
+
+
+@dataclass
+class OptimiseResult:
+    """What :func:`optimise` found and how it holds up on fresh seeds.
+
+    Attributes:
+        problem: The problem solved.
+        trials: One row per finished trial (``trials.csv``).
+        best: The best trial's row.
+        best_levers: The best trial's complete lever values.
+        best_split: The best trial's budget split.
+        fresh: Per lever setting (``optimised`` and each strategy) and sample (``in-sample``,
+            ``fresh``): mean, 5th and 95th percentiles of the objective's outcome, and the
+            objective itself.
+        flattery: In-sample minus fresh objective of the best trial, less the same for the
+            strategies (mean over them); in the objective's units, positive = flattered.
+        out: The output folder.
+        paired: The optimised setting against each strategy on the fresh seeds
+            (:func:`paired_table`).
+    """
+
+    problem: Problem
+    trials: pd.DataFrame
+    best: pd.Series
+    best_levers: dict[str, Any]
+    best_split: dict[str, float]
+    fresh: pd.DataFrame
+    flattery: dict[str, float]
+    out: Path
+    paired: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def optimise(problem: Problem, out: str | Path, *, n_trials: int = 40,
+             batch: int | None = None, executor: str = "processes",
+             workers: int | None = None, progress: bool = True,
+             on_batch: Callable[[int], None] | None = None) -> OptimiseResult:
+    """Run (or resume) the search, then judge the best trial on fresh seeds.
+
+    Args:
+        problem: From :func:`make_problem`.
+        out: Output folder (``study.db``, ``runs/``, ``reference/``, ``fresh/``, ``trials.csv``).
+        n_trials: Trials in all (a resumed study runs only the missing ones).
+        batch: Trials asked of the sampler at a time and run together (default: enough to
+            give every worker two runs).
+        executor: ``serial``, ``processes`` or ``dask``.
+        workers: Worker processes.
+        progress: A progress bar over trials.
+        on_batch: Called with the number of finished trials after each batch (for tests).
+
+    Returns:
+        The :class:`OptimiseResult`; ``trials.csv`` is written.
+    """
+    import os
+
+    optuna = _quiet_optuna()
+    if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
+        raise UserInputError(f"--trials must be a whole number of at least 1, got {n_trials!r}")
+    out = Path(out)
+    _check_out(out)
+    out.mkdir(parents=True, exist_ok=True)
+    study = _open_study(problem, out, n_trials)
+    k = len(problem.seeds)
+    weekly = list(WEEKLY)
+    run_kw = {"steps": problem.steps, "executor": executor, "workers": workers,
+              "progress": False, "weekly": weekly}
+
+    reference = None
+    if problem.references:  # the strategies on the optimisation seeds: regret, and the control
+        design = [r for j, (name, lv) in enumerate(problem.references.items())
+                  for r in _runs(name, lv, problem.seeds, j * k)]
+        ref_exp = run_experiment(design, out / REFERENCE_DIR, metadata={
+            "command": "optimise", "part": "strategies on the optimisation seeds"}, **run_kw)
+        reference = ref_exp.summaries
+
+    dists = problem.distributions()
+    finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL)
+    design: list[Run] = []
+    for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
+        design += _runs(_trial_name(t.number), problem.levers(t.params)[0], problem.seeds,
+                        t.number * k)
+    stale = list(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)))
+    n_done = len(study.get_trials(deepcopy=False, states=finished))
+    n_workers = workers or os.cpu_count() or 1
+    size = batch or max(1, math.ceil(2 * n_workers / k))
+    bar = progress_bar(n_trials, initial=min(n_done, n_trials), unit="trial", desc="trials",
+                       enabled=progress)
+    try:
+        while n_done < n_trials:
+            if stale:  # left running by an interruption: evaluate them again
+                asked = [(t.number, t.params) for t in stale[:size]]
+                stale = stale[size:]
+            else:
+                asked = []
+                for _ in range(min(size, n_trials - n_done)):
+                    t = study.ask(dists)
+                    asked.append((t.number, t.params))
+            new, todo = [], []
+            for number, params in asked:
+                try:
+                    levers, _ = problem.levers(params)
+                except UserInputError:  # the budget module refused the split
+                    study.tell(number, state=optuna.trial.TrialState.FAIL)
+                    n_done += 1
+                    bar.update(1)
+                    continue
+                new += _runs(_trial_name(number), levers, problem.seeds, number * k)
+                todo.append(number)
+            if todo:
+                design += new
+                exp = run_experiment(list(design), out / RUNS_DIR, metadata={
+                    "command": "optimise", "config": problem.config()}, **run_kw)
+                summaries = exp.summaries
+                for number in todo:
+                    vals = _values(summaries, _trial_name(number))
+                    value = score(problem.objective, vals, reference)
+                    if math.isnan(value):
+                        study.tell(number, state=optuna.trial.TrialState.FAIL)
+                    else:
+                        study.tell(number, value)
+                    n_done += 1
+                    bar.update(1)
+            if on_batch is not None:
+                on_batch(n_done)
+    finally:
+        bar.close()
+    return finish(problem, out, study, reference, run_kw)
+
+
+def trials_table(problem: Problem, study, summaries: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per finished trial: number, state, objective, split, free levers, outcomes.
+
+    Args:
+        problem: The problem.
+        study: The Optuna study.
+        summaries: The trials' runs (``runs/summaries.parquet``), for the mean outcomes.
+    """
+    rows = []
+    for t in study.get_trials(deepcopy=False):
+        if t.state.name not in ("COMPLETE", "FAIL"):
+            continue
+        row: dict[str, Any] = {"trial": t.number, "state": t.state.name.lower(),
+                               "objective": t.value if t.value is not None else math.nan}
+        split = problem.split(t.params)
+        for s in SHARE_LEVERS:
+            row[f"share_{s}"] = split[s]
+        for n in problem.free:
+            row[n] = t.params.get(n)
+        sub = (summaries[summaries["scenario"] == _trial_name(t.number)]
+               if summaries is not None else pd.DataFrame())
+        for col in ("cumulative_value", "roi", "adoption_share"):
+            row[f"mean_{col}"] = (float(sub[col].astype(float).mean()) if len(sub)
+                                  else math.nan)
+        row["seeds"] = len(sub)
+        rows.append(row)
+    df = pd.DataFrame(rows).sort_values("trial").reset_index(drop=True)
+    ok = df["state"] == "complete"
+    run = df["objective"].where(ok)
+    df["best_so_far"] = (run.cummax() if problem.direction == "maximize" else run.cummin())
+    return df
+
+
+def _interval(x: pd.Series) -> tuple[float, float, float, float, float]:
+    """Mean, 5th and 95th percentiles over seeds, and a 95% t-interval of the mean."""
+    from scipy.stats import t
+
+    x = x.astype(float).dropna()
+    if not len(x):
+        return (math.nan,) * 5
+    m = float(x.mean())
+    half = float(t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))) if len(
+        x) > 1 else math.nan
+    return m, float(x.quantile(0.05)), float(x.quantile(0.95)), m - half, m + half
+
+
+def finish(problem: Problem, out: Path, study, reference: pd.DataFrame | None,
+           run_kw: Mapping[str, Any]) -> OptimiseResult:
+    """Write ``trials.csv``, run the best trial and the strategies on fresh seeds."""
+    runs = out / RUNS_DIR / "summaries.parquet"
+    ins_best = pd.read_parquet(runs) if runs.exists() else None
+    trials = trials_table(problem, study, ins_best)
+    write_csv(out / "trials.csv", trials)
+    done = trials[trials["state"] == "complete"]
+    if done.empty:
+        raise UserInputError("no trial finished with a number; see trials.csv")
+    best_row = done.loc[done["objective"].idxmax() if problem.direction == "maximize"
+                        else done["objective"].idxmin()]
+    best_trial = study.trials[int(best_row["trial"])]
+    best_levers, best_split = problem.levers(best_trial.params)
+    k = len(problem.fresh_seeds)
+    named = {"optimised": best_levers, **problem.references}
+    design = [r for j, (name, lv) in enumerate(named.items())
+              for r in _runs(name, lv, problem.fresh_seeds, j * k)]
+    fexp = run_experiment(design, out / FRESH_DIR, metadata={
+        "command": "optimise", "part": "best trial and strategies on fresh seeds",
+        "best_trial": int(best_row["trial"])}, **run_kw)
+    fresh_rows = fexp.summaries
+    rows = []
+    for name in named:
+        samples = {"fresh": fresh_rows[fresh_rows["scenario"] == name]}
+        if name == "optimised":
+            samples["in-sample"] = ins_best[ins_best["scenario"] ==
+                                            _trial_name(int(best_row["trial"]))]
+        elif reference is not None:
+            samples["in-sample"] = reference[reference["scenario"] == name]
+        for sample, sub in samples.items():
+            ref = reference if sample == "in-sample" else fresh_rows[
+                fresh_rows["scenario"].isin(problem.references)]
+            vals = sub[["seed", "cumulative_value", "cumulative_cost", "roi", "adoption_share",
+                        "payback_week"]]
+            row = {"setting": name, "sample": sample, "seeds": len(vals),
+                   "objective": score(problem.objective, vals, ref)
+                   if problem.objective != "regret" or (ref is not None and not ref.empty)
+                   else math.nan}
+            for col in ("cumulative_value", "roi", "adoption_share", "cumulative_cost"):
+                m, lo, hi, clo, chi = _interval(vals[col])
+                row.update({f"{col}_mean": m, f"{col}_p05": lo, f"{col}_p95": hi,
+                            f"{col}_ci_low": clo, f"{col}_ci_high": chi})
+            row["payback_share"] = float(vals["payback_week"].notna().mean())
+            rows.append(row)
+    fresh = pd.DataFrame(rows)
+    write_csv(out / "fresh.csv", fresh)
+    paired = paired_table(fresh_rows, list(problem.references), objective_outcome(
+        problem.objective))
+    write_csv(out / "fresh_paired.csv", paired)
+    flattery = flattery_of(fresh, problem)
+    return OptimiseResult(problem, trials, best_row, best_levers, best_split, fresh, flattery,
+                          out, paired)
+
+
+def objective_outcome(objective: str) -> str:
+    """The run outcome an objective is made of (``roi`` or ``cumulative_value``)."""
+    return "roi" if objective == "roi" else "cumulative_value"
+
+
+def paired_table(summaries: pd.DataFrame, strategies: Sequence[str],
+                 col: str) -> pd.DataFrame:
+    """The optimised setting against each strategy, seed by seed (common random numbers).
+
+    Returns:
+        One row per strategy: ``diff_mean`` (optimised minus strategy), a 95% t-interval of
+        the mean difference (``diff_ci_low``, ``diff_ci_high``), wins, ties and losses of the
+        optimised setting, and the sign test's p-value (ties left out).
+    """
+    from scipy.stats import binomtest, t
+
+    opt = summaries[summaries["scenario"] == "optimised"].set_index("seed")[col].astype(float)
+    rows = []
+    for name in strategies:
+        x = summaries[summaries["scenario"] == name].set_index("seed")[col].astype(float)
+        d = (opt - x.reindex(opt.index)).dropna()
+        n = len(d)
+        half = (float(t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n)) if n > 1
+                else math.nan)
+        w, lo = int((d > 0).sum()), int((d < 0).sum())
+        rows.append({"strategy": name, "outcome": col, "seeds": n,
+                     "diff_mean": float(d.mean()) if n else math.nan,
+                     "diff_ci_low": float(d.mean()) - half if n else math.nan,
+                     "diff_ci_high": float(d.mean()) + half if n else math.nan,
+                     "wins": w, "ties": n - w - lo, "losses": lo,
+                     "sign_test_p": float(binomtest(w, w + lo, 0.5).pvalue) if w + lo
+                     else math.nan})
+    return pd.DataFrame(rows, columns=["strategy", "outcome", "seeds", "diff_mean",
+                                       "diff_ci_low", "diff_ci_high", "wins", "ties",
+                                       "losses", "sign_test_p"])
+
+
+def flattery_of(fresh: pd.DataFrame, problem: Problem) -> dict[str, float]:
+    """How much the best trial's in-sample objective flattered it.
+
+    Returns:
+        ``in_sample`` and ``fresh`` objective of the best trial, ``raw`` (their difference,
+        signed so that positive means the in-sample figure looked better), ``seed_luck`` (the
+        same difference for the strategies, mean over them: what the optimisation seeds give
+        everyone) and ``selection`` (raw less seed luck: what picking the best added).
+    """
+    t = fresh.set_index(["setting", "sample"])["objective"]
+    sign = 1.0 if problem.direction == "maximize" else -1.0
+    ins, fr = float(t.get(("optimised", "in-sample"), math.nan)), float(
+        t.get(("optimised", "fresh"), math.nan))
+    raw = sign * (ins - fr)
+    lucks = [sign * (float(t[(n, "in-sample")]) - float(t[(n, "fresh")]))
+             for n in problem.references
+             if (n, "in-sample") in t.index and (n, "fresh") in t.index]
+    luck = float(np.mean(lucks)) if lucks else math.nan
+    return {"in_sample": ins, "fresh": fr, "raw": raw, "seed_luck": luck,
+            "selection": raw - luck if lucks else raw}
+
+
+# --- best.toml ---------------------------------------------------------------------------------
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def best_scenario_text(result: OptimiseResult) -> str:
+    """``best.toml``: the best trial as a scenario file with a ``[budget]`` table.
+
+    Every lever that is not a spend lever is written out (no ``extends``), so the file means
+    the same wherever it is copied; the budget split is written at full precision, so it
+    gives the trial's lever values exactly.
+    """
+    p = result.problem
+    obj = OBJECTIVES[p.objective][0]
+    best = result.best
+    sets = ", ".join(f"{k}={v}" for k, v in sorted(p.overrides.items())) or "none"
+    desc = (f"The best of {int((result.trials['state'] == 'complete').sum())} trials of "
+            f"'aiscale optimise' at ${p.total_musd:g}M a year (trial {int(best['trial'])}; "
+            f"objective: {obj} = {best['objective']:.4g} on {len(p.seeds)} seeds, "
+            f"{result.flattery['fresh']:.4g} on {len(p.fresh_seeds)} fresh seeds). Base "
+            f"scenario {p.scenario}, --set {sets}, master seed {p.master_seed}, aiscale-sim "
+            f"{__version__}.")
+    lines = ['name = "optimised"', f"description = {json.dumps(desc)}", "", "[levers]"]
+    for name, v in result.best_levers.items():
+        if name not in SPEND_LEVERS:
+            lines.append(f"{name} = {_toml_value(v)}")
+    lines += ["", "[budget]", f"total_musd_per_year = {_toml_value(float(p.total_musd))}"]
+    for s, x in result.best_split.items():
+        lines.append(f"{s} = {_toml_value(float(x))}")
+    return "\n".join(lines) + "\n"
+
+
+def write_best(result: OptimiseResult) -> Path:
+    """Write ``best.toml`` into the output folder and check it loads to the same levers."""
+    path = result.out / "best.toml"
+    write_text(path, best_scenario_text(result))
+    loaded = load_scenario(path).levers
+    diff = [k for k in result.best_levers if not _close(loaded[k], result.best_levers[k])]
+    if diff:
+        raise RuntimeError(f"best.toml does not give the best trial's levers: {diff}")
+    return path
+
+
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    return a == b

@@ -1,0 +1,160 @@
+"""``aiscale optimise``: the simplex, the search against random splits, resume, bad input."""
+
+import math
+
+import numpy as np
+import optuna
+import pandas as pd
+import pytest
+
+from aiscale_sim.cli import main
+from aiscale_sim.errors import UserInputError
+from aiscale_sim.optimise import (
+    STUDY_DB,
+    STUDY_NAME,
+    fit_to_bounds,
+    make_problem,
+    optimise,
+    score,
+    split_from_unit,
+    write_best,
+)
+from aiscale_sim.runner import Run, run_experiment
+from aiscale_sim.scenarios import load_scenario
+
+ORG = {"employees": 300, "business_units": 4}
+STEPS = 78
+
+
+def small_problem(**kw):
+    args = {"seeds": 2, "fresh_seeds": 4, "overrides": ORG, "steps": STEPS}
+    args.update(kw)
+    return make_problem(3.0, "value", **args)
+
+
+def test_split_on_the_simplex_within_every_bound():
+    p = small_problem()
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        u = dict(zip(p.bounds, rng.uniform(1e-6, 1.0, 6), strict=True))
+        s = split_from_unit(u, p.bounds)
+        assert math.isclose(sum(s.values()), 1.0, abs_tol=1e-9)
+        for k, (lo, hi) in p.bounds.items():
+            assert lo - 1e-12 <= s[k] <= hi + 1e-12
+        p.levers({**{f"u_{k}": v for k, v in u.items()}, "prioritisation": "launch_everything",
+                  "success_criteria_clarity": 0.5, "centralisation": 0.5})  # never refused
+    # Water-filling: a capped share hands its excess to the others in proportion.
+    s = fit_to_bounds({"a": 0.9, "b": 0.05, "c": 0.05},
+                      {"a": (0.0, 0.5), "b": (0.0, 1.0), "c": (0.0, 1.0)})
+    assert s == pytest.approx({"a": 0.5, "b": 0.25, "c": 0.25})
+
+
+def _random_fresh_values(p, tmp_path, n=6):
+    """Mean value of ``n`` random splits (flat Dirichlet, random free levers), fresh seeds."""
+    rng = np.random.default_rng(7)
+    runs = []
+    for j in range(n):
+        params = {f"u_{k}": float(rng.uniform(1e-6, 1)) for k in p.bounds}
+        params.update(prioritisation=str(rng.choice(["launch_everything", "value_feasibility"])),
+                      success_criteria_clarity=float(rng.uniform()),
+                      centralisation=float(rng.uniform()))
+        levers, _ = p.levers(params)
+        runs += [Run(j * len(p.fresh_seeds) + i, f"random{j}", levers, s)
+                 for i, s in enumerate(p.fresh_seeds)]
+    exp = run_experiment(runs, tmp_path / "random", steps=STEPS, executor="serial",
+                         progress=False, weekly=["adoption_share"])
+    return exp.summaries.groupby("scenario")["cumulative_value"].mean()
+
+
+def test_optimiser_beats_random_splits_on_fresh_seeds(tmp_path):
+    p = small_problem()
+    r = optimise(p, tmp_path / "opt", n_trials=10, executor="serial", progress=False)
+    opt_fresh = r.fresh.set_index(["setting", "sample"]).loc[("optimised", "fresh"),
+                                                             "cumulative_value_mean"]
+    random = _random_fresh_values(p, tmp_path)
+    assert opt_fresh > random.median()
+    assert opt_fresh > random.max()
+    # Outputs: every trial in trials.csv, a best.toml that gives the best trial's levers.
+    trials = pd.read_csv(tmp_path / "opt" / "trials.csv")
+    assert list(trials["trial"]) == list(range(10))
+    assert (trials["seeds"] == 2).all()
+    best = write_best(r)
+    sc = load_scenario(best)
+    assert sc.budget["total_musd_per_year"] == 3.0
+    for k, v in r.best_levers.items():
+        assert sc.levers[k] == pytest.approx(v) if isinstance(v, float) else sc.levers[k] == v
+    assert main(["run", str(best), "--steps", "13", "--no-plot", "--quiet", "--out",
+                 str(tmp_path / "run")]) == 0
+    # Common random numbers: every trial ran on the same seeds.
+    runs = pd.read_parquet(tmp_path / "opt" / "runs" / "summaries.parquet")
+    assert runs.groupby("scenario")["seed"].apply(lambda s: tuple(sorted(s))).nunique() == 1
+    assert not set(p.fresh_seeds) & set(p.seeds)
+    assert set(r.flattery) == {"in_sample", "fresh", "raw", "seed_luck", "selection"}
+
+
+def test_resume_evaluates_interrupted_trials_and_refuses_another_command(tmp_path):
+    p = small_problem()
+    out = tmp_path / "opt"
+    optimise(p, out, n_trials=3, executor="serial", progress=False)
+    study = optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{out / STUDY_DB}")
+    before = [t.value for t in study.trials]
+    stale = study.ask(p.distributions())  # a trial left running, as by kill -9
+    r = optimise(p, out, n_trials=5, executor="serial", progress=False)
+    assert list(r.trials["trial"]) == [0, 1, 2, 3, 4]
+    assert (r.trials["state"] == "complete").all()
+    assert list(r.trials["objective"][:3]) == before
+    runs = pd.read_parquet(out / "runs" / "summaries.parquet")
+    assert len(runs) == 5 * 2 and runs[["scenario", "seed"]].duplicated().sum() == 0
+    # The interrupted trial's value is its own runs' value.
+    levers, _ = p.levers(stale.params)
+    mine = runs[runs["scenario"] == f"trial{stale.number:04d}"]
+    assert all(mine[k].iloc[0] == pytest.approx(v) for k, v in levers.items()
+               if isinstance(v, float))
+    assert r.trials.loc[3, "objective"] == pytest.approx(score("value", mine))
+    with pytest.raises(UserInputError, match="total_musd 3.0 there, 4.0 now"):
+        optimise(make_problem(4.0, "value", seeds=2, fresh_seeds=4, overrides=ORG,
+                              steps=STEPS), out, n_trials=5, executor="serial",
+                 progress=False)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--budget", "3", "--objective", "profit"], "unknown objective 'profit'"),
+    (["--budget", "0"], "must be a positive number"),
+    (["--budget", "0.01", "--set", "employees=2000"], "too small for 2,000 employees"),
+    (["--budget", "100000", "--set", "employees=300", "--set", "business_units=4"],
+     "more than 300 employees in 4 units can spend"),
+    (["--budget", "3", "--set", "employes=300"], "did you mean 'employees'"),
+    (["--budget", "3", "--set", "training_hours=4"], "the budget split decides"),
+    (["--budget", "3", "--free", "integration_investment"], "only policy levers that cost"),
+])
+def test_bad_input_exits_2_naming_the_problem(argv, message, tmp_path, capsys):
+    out = tmp_path / "o"
+    try:
+        code = main(["optimise", *argv, "--out", str(out), "--quiet"])
+    except SystemExit as e:  # argparse's own errors
+        code = e.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_objectives_score_runs_as_documented():
+    runs = pd.DataFrame({"seed": [1, 2, 3, 4], "cumulative_value": [1.0, 2.0, 3.0, 10.0],
+                         "roi": [0.1, 0.2, 0.3, 0.4]})
+    ref = pd.DataFrame({"scenario": ["a"] * 4 + ["b"] * 4, "seed": [1, 2, 3, 4] * 2,
+                        "cumulative_value": [2.0, 2.0, 2.0, 2.0, 0.0, 5.0, 0.0, 0.0]})
+    assert score("value", runs) == 4.0
+    assert score("roi", runs) == pytest.approx(0.25)
+    assert score("p10_value", runs) == pytest.approx(np.quantile([1, 2, 3, 10], 0.1))
+    # Regret per seed against the best of a and b: 1, 3, -1, -8; its 90th percentile.
+    assert score("regret", runs, ref) == pytest.approx(np.quantile([1, 3, -1, -8], 0.9))
+
+
+def test_regret_objective_is_minimised_against_the_shipped_strategies(tmp_path):
+    p = make_problem(3.0, "regret", seeds=2, fresh_seeds=2, overrides=ORG, steps=26,
+                     strategies=["tech_first"])
+    assert p.direction == "minimize" and list(p.references) == ["tech_first"]
+    r = optimise(p, tmp_path / "opt", n_trials=3, executor="serial", progress=False)
+    ok = r.trials[r.trials["state"] == "complete"]
+    assert r.best["objective"] == ok["objective"].min()
+    assert set(r.fresh["setting"]) == {"optimised", "tech_first"}
