@@ -178,6 +178,23 @@ def _batch_size(n_runs: int, workers: int) -> int:
 
 # --- stopping -------------------------------------------------------------------------------
 
+def _kill_local_dask_workers(client) -> None:
+    """End the worker processes of a local Dask cluster this process started, mid-run.
+
+    Closing a cluster asks each worker to finish its task first (seconds, for a run); a
+    cancelled run's result is thrown away anyway. Workers of a scheduler given by its address
+    belong to someone else and are left alone.
+    """
+    cluster = getattr(client, "cluster", None)
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        pid = getattr(getattr(getattr(nanny, "process", None), "process", None), "pid", None)
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:  # already gone
+                pass
+
+
 def _stop_workers(pool: Any, pending: set, client) -> None:
     """Stop at once: cancel queued tasks and end worker processes mid-run.
 
@@ -191,6 +208,7 @@ def _stop_workers(pool: Any, pending: set, client) -> None:
             client.cancel(list(pending), force=True)
         except Exception:  # the cluster may already be gone; nothing left to stop then
             pass
+        _kill_local_dask_workers(client)
         return
     processes = getattr(pool, "_processes", None) or {}
     for proc in list(processes.values()):
