@@ -25,7 +25,8 @@ def test_killed_dask_worker_loses_no_run(tmp_path):
                             progress=False)
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0", scheduler_kwargs={"dashboard": False},
+                      ) as cluster, Client(cluster) as client:
         pids = list(client.run(os.getpid).values())
         result = {}
 

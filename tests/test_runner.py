@@ -67,7 +67,8 @@ def test_serial_processes_and_dask_give_equal_results(tmp_path):
                            progress=False)
     # An in-process LocalCluster (threads) keeps the test quick and exercises --scheduler.
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0", scheduler_kwargs={"dashboard": False},
+                      ) as cluster, Client(cluster) as client:
         assert client.scheduler_info()["workers"]
         dsk = run_experiment(d, tmp_path / "d", steps=STEPS, executor="dask",
                              scheduler=cluster.scheduler_address, progress=False)

@@ -111,8 +111,11 @@ def _open_dask(workers: int | None, scheduler: str | None):
         return _connect(Client, scheduler), None
     n = workers or os.cpu_count() or 1
     with _workers_ignore_ctrl_c():
+        # No dashboard, and the scheduler's small HTTP server on a free port rather than
+        # 8787, which another cluster on this machine may hold.
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+                               dashboard_address=":0", scheduler_kwargs={"dashboard": False},
+                               silence_logs=40)
     client = Client(cluster, set_as_default=False)
     return client, cluster
 
@@ -187,6 +190,8 @@ def _kill_local_dask_workers(client) -> None:
     """
     cluster = getattr(client, "cluster", None)
     for nanny in list(getattr(cluster, "workers", {}).values()):
+        if hasattr(nanny, "auto_restart"):
+            nanny.auto_restart = False  # a killed worker is not started again
         pid = getattr(getattr(getattr(nanny, "process", None), "process", None), "pid", None)
         if pid:
             try:
