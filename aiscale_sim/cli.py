@@ -61,10 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_modules():
-    """Modules that add further subcommands (experiments, sensitivity analysis)."""
-    from aiscale_sim import cli_experiments, cli_sensitivity
+    """Modules that add further subcommands (experiments, sensitivity analysis, calibration)."""
+    from aiscale_sim import cli_calibrate, cli_experiments, cli_sensitivity
 
-    return (cli_experiments, cli_sensitivity)
+    return (cli_experiments, cli_sensitivity, cli_calibrate)
 
 
 def _fmt_money(x: float) -> str:

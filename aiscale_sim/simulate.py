@@ -206,7 +206,8 @@ class SimulationResult:
 
 def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
              steps: int | None = None, overrides: dict[str, Any] | None = None,
-             phases: Any = None, progress: bool = False) -> SimulationResult:
+             phases: Any = None, progress: bool = False,
+             constants: dict[str, float] | None = None) -> SimulationResult:
     """Run the model once.
 
     Args:
@@ -221,13 +222,16 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
             phases; None keeps the scenario's (a scenario file's ``[[phases]]``).
         progress: Show progress when the run takes more than a couple of seconds (a bar on a
             terminal, a line every 10% in a log).
+        constants: Calibratable constants of the rules in place of their shipped values
+            (names and ranges in :data:`aiscale_sim.calibration.constants.CONSTANTS`);
+            recorded in the summary. None: the shipped values, and the same run as without.
 
     Returns:
         A :class:`SimulationResult` with ``.summary`` and ``.timeseries``.
 
     Raises:
-        UserInputError: Bad scenario, lever values, phases, seed or steps, or a phase after
-            the last week (nothing has run).
+        UserInputError: Bad scenario, lever values, phases, seed, steps or constants, or a
+            phase after the last week (nothing has run).
     """
     sc = resolve(levers_or_scenario)
     if phases is not None:
@@ -240,8 +244,14 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
         raise UserInputError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
     steps = int(steps)
     check_phase_weeks(sc.phases, steps, sc.name)
+    params: dict[str, Any] = {}
+    if constants:
+        from aiscale_sim.calibration.constants import model_params, validate_constants
 
-    model = EnterpriseModel(sc.levers, rng=seed, phases=sc.phases)
+        constants = validate_constants(constants, "constants")
+        params = model_params(constants)
+
+    model = EnterpriseModel(sc.levers, rng=seed, phases=sc.phases, **params)
     if progress:
         from aiscale_sim.progress import progress_bar
 
@@ -264,4 +274,6 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
         "phases": [ph.as_dict() for ph in model.phases_applied],
         "outcomes": summary_outcomes(model, ts),
     }
+    if constants:
+        summary["constants"] = constants
     return SimulationResult(summary=summary, timeseries=ts, model=model)

@@ -26,14 +26,15 @@ LAYERS = {
     HELPERS: ["errors", "files", "labels", "levers", "states", "progress", "tomlfile",
               "index_page", "version"],
     MODEL: ["agents", "budget", "employees", "model", "network", "outputs", "pipeline",
-            "portfolio", "scenarios", "simulate", "talent"],
+            "portfolio", "scenarios", "simulate", "talent", "calibration.constants"],
     # The package itself is the public front door: it re-exports simulate and load_experiment.
     RUNNING: ["", "experiment", "experiment.designs", "experiment.executors",
               "experiment.store", "runner"],
     QUESTIONS: ["sweep", "compare", "sensitivity", "sensitivity.analysis", "sensitivity.api",
-                "sensitivity.evaluators", "sensitivity.problem"],
+                "sensitivity.evaluators", "sensitivity.problem", "calibration",
+                "calibration.observed", "calibration.abc"],
     FACES: ["cli", "cli_args", "cli_experiments", "cli_sensitivity", "docs", "report", "plots",
-            "sensitivity.plots"],
+            "sensitivity.plots", "cli_calibrate", "calibration.plots"],
 }
 LAYER = {(f"aiscale_sim.{m}" if m else "aiscale_sim"): layer
          for layer, mods in LAYERS.items() for m in mods}
@@ -50,6 +51,8 @@ UPWARD = {
     ("aiscale_sim.sensitivity.analysis", "aiscale_sim.sensitivity.plots"):
         "SensitivityResult.save(out) draws its figures through a lazy import, so that saving "
         "an analysis gives its pictures by default",
+    ("aiscale_sim.calibration.abc", "aiscale_sim.calibration.plots"):
+        "run_calibration() draws the marginals and the predictive check through a lazy import",
     ("aiscale_sim.compare", "aiscale_sim.report"):
         "run_compare() writes the comparison's report.html through a lazy import",
 }
