@@ -133,10 +133,13 @@ class Calibration:
         return tuple(n for n in self.free if LEVERS_BY_NAME[n].kind == "int")
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain data: what a calibration folder records, and what a rerun must match."""
+        """Plain data: what a calibration folder records, and what a rerun must match.
+
+        The predictive check's draws are left out: they change no particle, so a rerun may
+        ask for more or fewer.
+        """
         return {"org": self.org.as_dict(), "free": list(self.free), "budget": self.budget,
                 "seed": self.seed, "steps": self.steps, "population": self.population,
-                "check_draws": self.check_draws,
                 "priors": {k: list(v) for k, v in self.priors.items()}}
 
 
@@ -377,8 +380,9 @@ def _sampler_class():
                     rate = max(accepted / evaluated, 0.01)
                 need = n - accepted
                 # Aim a little short: simulations after the last particle needed are wasted.
-                batch = int(min(max(math.ceil(UNDERSHOOT * need / rate), MIN_BATCH),
-                                cap - evaluated))
+                batch = need if all_accepted else max(math.ceil(UNDERSHOOT * need / rate),
+                                                      MIN_BATCH)
+                batch = int(min(batch, cap - evaluated))
                 seeds = [particle_seed(self.seed, t, evaluated + i) for i in range(batch)]
                 for particle in self.pool.map(_evaluate, payload, seeds):
                     evaluated += 1
@@ -583,7 +587,14 @@ def run_calibration(cal: Calibration, out: str | Path, *, executor: str = "proce
                     db_path.unlink()
                 history_box["h"] = abc.new(db, dict(cal.org.observed))
             if not state["finished"]:
-                abc.run(max_total_nr_simulations=cal.budget)
+                try:
+                    abc.run(max_total_nr_simulations=cal.budget)
+                except KeyboardInterrupt:
+                    if stream is not None:
+                        kept = history_box["h"].n_populations
+                        print(f"interrupted: {max(kept, 0)} populations kept in {out}; run the "
+                              "same command again to resume", file=stream, flush=True)
+                    raise
                 state = {"discarded": state["discarded"] + sampler.discarded, "finished": True}
                 _write(out / STATE, json.dumps(state, indent=2))
         finally:
