@@ -13,7 +13,7 @@ the pieces around it:
 * uniform priors over each free lever's bounds in the lever table;
 * pyABC's ``AdaptivePNormDistance`` (each outcome divided by its spread among the simulations,
   re-estimated every population; Prangle 2017), with an outcome the run could not give
-  (None, e.g. no pilot concluded) counted as infinitely far;
+  (None, e.g. no pilot concluded) counted as five spreads off;
 * a sampler over the runner's executors (:class:`SeededSampler`): it proposes particles in
   batches, each particle from its own seed (the master seed, the population and the particle's
   place), simulates them in parallel and accepts them in the order proposed, so the same seed
@@ -67,6 +67,8 @@ CHECK_DRAWS = 50
 #: The smallest batch the sampler proposes at once (whatever the number of workers, so that
 #: the numbers do not depend on it).
 MIN_BATCH = 16
+#: How far a run that cannot give an observed outcome is from it, in that outcome's spreads.
+MISSING_SPREADS = 5.0
 #: A batch proposes this share of the particles the acceptance rate says are still needed.
 UNDERSHOOT = 0.85
 #: A population's first batch assumes this acceptance when there is no earlier population.
@@ -403,19 +405,28 @@ def _sampler_class():
 # --- the distance ---------------------------------------------------------------------------
 
 def _distance():
-    """The adaptive, scaled Euclidean distance of pyABC, infinite where an outcome is missing."""
+    """The adaptive, scaled Euclidean distance of pyABC, with a missing outcome counted as far."""
     from pyabc.distance import AdaptivePNormDistance
 
     class MissingIsFar(AdaptivePNormDistance):
-        """pyABC's ``AdaptivePNormDistance``, with missing outcomes infinitely far.
+        """pyABC's ``AdaptivePNormDistance``, with a missing outcome :data:`MISSING_SPREADS` off.
 
-        A run that could not give an observed outcome (NaN) is never accepted and never sets
-        a threshold.
+        Each outcome's difference from the observation is divided by its spread (median
+        absolute deviation) among the last population's simulations. A run that could not
+        give an observed outcome (None, e.g. no pilot reached production for a median time to
+        production) counts as that many spreads away on it: not infinitely far, which would
+        make the first thresholds infinite when most draws from the prior miss it, but far
+        enough to be rejected once the threshold is tighter.
         """
 
         def __call__(self, x, x_0, t=None, par=None):
-            d = super().__call__(x, x_0, t, par)
-            return np.inf if np.isnan(d) else d
+            missing = [k for k in x_0 if k in x and np.isnan(x[k])]
+            if not missing:
+                d = super().__call__(x, x_0, t, par)
+            else:
+                seen = super().__call__({**x, **{k: x_0[k] for k in missing}}, x_0, t, par)
+                d = (seen**self.p + len(missing) * MISSING_SPREADS**self.p) ** (1 / self.p)
+            return np.inf if np.isnan(d) else float(d)
 
     return MissingIsFar(p=2)
 
