@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 
 from aiscale_sim.cli_args import int_arg
 
@@ -18,13 +19,15 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "calibrate", help="fit free levers to an organisation's observed outcomes (ABC-SMC)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Fit the free levers to what an organisation has observed, by ABC-SMC "
-        "(pyABC). The observed file has a [levers] table (what is known) and an [observed] "
-        "table (end-of-run outcomes, e.g. pilot_to_production_rate = 0.3). Free levers get "
-        "uniform priors over their bounds in the lever table. Writes posterior.csv, "
-        "summary.json, marginals.png, the posterior predictive check (check.csv, check.json, "
-        "check.png) and calibrated.toml, a scenario for 'aiscale run' and 'aiscale compare'. "
-        "Running the same command again resumes after the last finished population.",
+        description=textwrap.fill(
+            "Fit the free levers to what an organisation has observed, by ABC-SMC (pyABC). "
+            "The observed file has a [levers] table (what is known) and an [observed] table "
+            "(end-of-run outcomes, e.g. pilot_to_production_rate = 0.3). Free levers get "
+            "uniform priors over their bounds in the lever table. Writes posterior.csv, "
+            "summary.json, marginals.png, the posterior predictive check (check.csv, "
+            "check.json, check.png) and calibrated.toml, a scenario for 'aiscale run' and "
+            "'aiscale compare'. Running the same command again resumes after the last "
+            "finished population.", 78),
         epilog="example:\n  aiscale calibrate --observed my_org.toml "
         "--free executive_sponsorship,change_management --budget 1500 --seed 1 "
         "--out out/my_org")

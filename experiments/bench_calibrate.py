@@ -43,9 +43,9 @@ def main() -> None:
     budget = args.budget or (60 if args.quick else 1500)
     population = 10 if args.quick else 100
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     truth_run = simulate({**known, **TRUTH}, seed=12345, steps=steps)
-    t_one = time.perf_counter() - t0
+    t_one, cpu_one = time.perf_counter() - t0, time.process_time() - c0
     observed = {k: truth_run.outcomes[k] for k in OBSERVED if truth_run.outcomes[k] is not None}
     org = make_org(known, observed, name="planted")
     cal = Calibration(org, tuple(TRUTH), budget, seed=args.seed, steps=steps,
@@ -76,6 +76,8 @@ def main() -> None:
     print(f"one run in this process: {t_one:.3f} s; the runs alone over {workers} workers: "
           f"{alone:.1f} s; everything else (worker start, pyABC, figures): "
           f"{wall - alone:.1f} s")
+    print(f"one run's CPU time: {cpu_one:.3f} s; on {workers} idle cores the runs alone would "
+          f"take about {runs * cpu_one / workers:.1f} s")
     print(f"load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in load_before)}; "
           f"after: {', '.join(f'{x:.2f}' for x in load_after)} on {os.cpu_count()} cores")
     for name, post in s["posterior"].items():
