@@ -267,3 +267,12 @@ def test_load_observed_reads_the_documented_format(tmp_path):
     org = load_observed(path)
     assert org.name == "my_org" and org.levers == {"employees": 3000, "business_units": 6}
     assert org.observed["median_time_to_production_weeks"] == 40.0
+
+
+def test_the_shipped_example_organisation_reads():
+    from pathlib import Path
+
+    org = load_observed(Path(__file__).parents[1] / "experiments" / "example_org.toml")
+    assert org.levers == {"employees": 3000, "business_units": 6}
+    assert set(org.observed) == {"pilot_to_production_rate", "median_time_to_production_weeks",
+                                 "adoption_share"}
