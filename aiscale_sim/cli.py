@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _command_modules():
     """Modules that add further subcommands: experiments, analyses, evidence, faces, decisions."""
     from aiscale_sim import (
+        cli_calibrate,
         cli_dashboard,
         cli_experiments,
         cli_optimise,
@@ -70,7 +71,8 @@ def _command_modules():
         cli_validate,
     )
 
-    return (cli_experiments, cli_sensitivity, cli_validate, cli_dashboard, cli_optimise)
+    return (cli_experiments, cli_sensitivity, cli_validate, cli_calibrate, cli_dashboard,
+            cli_optimise)
 
 
 def _fmt_money(x: float) -> str:

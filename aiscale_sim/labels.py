@@ -46,6 +46,8 @@ OUTCOMES: dict[str, Outcome] = {
     "incidents": Outcome("Incidents", "count"),
     "cumulative_value": Outcome("Value realised ($M)", "money"),
     "cumulative_cost": Outcome("Cost ($M)", "money"),
+    "mean_literacy": Outcome("Mean AI literacy (0-1)", "count"),
+    "mean_anxiety": Outcome("Mean job anxiety (0-1)", "count"),
     "roi": Outcome("ROI (%)", "share"),
     "net_value": Outcome("Net value: value less cost ($M)", "money"),
     "payback_week": Outcome("Payback week (net value turns positive)", "week"),

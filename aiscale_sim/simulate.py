@@ -226,7 +226,8 @@ class SimulationResult:
 def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
              steps: int | None = None, overrides: dict[str, Any] | None = None,
              phases: Any = None, progress: bool = False,
-             budget_cap: float | None = None) -> SimulationResult:
+             budget_cap: float | None = None,
+             constants: dict[str, float] | None = None) -> SimulationResult:
     """Run the model once.
 
     Args:
@@ -244,13 +245,16 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
         budget_cap: Yearly budget in $M that caps all AI spending (pilots stop when a year's
             money is committed). None: the scenario's own ``[budget]`` total if it has one,
             else no cap. A lever dict carries no budget, so the runner passes its runs' cap.
+        constants: Calibratable constants of the rules in place of their shipped values
+            (names and ranges in :data:`aiscale_sim.calibration.constants.CONSTANTS`);
+            recorded in the summary. None: the shipped values, and the same run as without.
 
     Returns:
         A :class:`SimulationResult` with ``.summary`` and ``.timeseries``.
 
     Raises:
-        UserInputError: Bad scenario, lever values, phases, seed or steps, or a phase after
-            the last week (nothing has run).
+        UserInputError: Bad scenario, lever values, phases, seed, steps or constants, or a
+            phase after the last week (nothing has run).
     """
     sc = resolve(levers_or_scenario)
     if phases is not None:
@@ -270,7 +274,15 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
         raise UserInputError(f"budget_cap must be a positive number of $M a year, got "
                              f"{budget_cap!r}")
 
-    model = EnterpriseModel(sc.levers, rng=seed, phases=sc.phases, budget_cap=budget_cap)
+    params: dict[str, Any] = {}
+    if constants:
+        from aiscale_sim.calibration.constants import model_params, validate_constants
+
+        constants = validate_constants(constants, "constants")
+        params = model_params(constants)
+
+    model = EnterpriseModel(sc.levers, rng=seed, phases=sc.phases, budget_cap=budget_cap,
+                            **params)
     if progress:
         from aiscale_sim.progress import progress_bar
 
@@ -295,4 +307,6 @@ def simulate(levers_or_scenario: Any = None, *, seed: int | None = None,
     }
     if budget_cap is not None:
         summary["budget"] = budget_summary(model, ts)
+    if constants:
+        summary["constants"] = constants
     return SimulationResult(summary=summary, timeseries=ts, model=model)

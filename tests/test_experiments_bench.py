@@ -35,3 +35,14 @@ def test_version_benchmark_compares_two_trees(tmp_path):
     bad = subprocess.run([sys.executable, str(script), str(tmp_path), str(repo)],
                          capture_output=True, text=True, timeout=60, check=False)
     assert bad.returncode != 0 and "holds no aiscale_sim package" in bad.stderr
+
+
+def test_calibration_benchmark_runs_in_its_quick_mode():
+    script = Path(__file__).parents[1] / "experiments" / "bench_calibrate.py"
+    proc = subprocess.run([sys.executable, str(script), "--quick", "--executor", "serial"],
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert re.search(r"simulations: [0-9]+ in [0-9]+ populations", out), out
+    assert re.search(r"wall time: [0-9.]+ s", out) and "load average" in out
+    assert re.search(r"posterior executive_sponsorship: mean [0-9.]+", out), out

@@ -23,20 +23,22 @@ LAYERS = {
     HELPERS: ["errors", "files", "labels", "levers", "states", "progress", "tomlfile",
               "index_page", "version", "evidence", "evidence.facts"],
     MODEL: ["agents", "budget", "employees", "model", "network", "outputs", "phases", "pipeline",
-            "portfolio", "scenarios", "simulate", "talent"],
+            "portfolio", "scenarios", "simulate", "talent", "calibration.constants"],
     # The package itself is the public front door: it re-exports simulate and load_experiment.
     RUNNING: ["", "experiment", "experiment.designs", "experiment.executors",
               "experiment.store", "runner"],
     QUESTIONS: ["sweep", "compare", "sensitivity.analysis", "sensitivity.evaluators",
                 "sensitivity.problem", "evidence.patterns", "evidence.validate", "evidence.bass",
-                "optimise", "robustness", "ema"],
+                "optimise", "robustness", "ema", "calibration", "calibration.observed",
+                "calibration.abc"],
     # sensitivity's front door and its one-call API save an analysis with its figures, as the
     # CLI does, so they sit with the figures.
     FACES: ["cli", "cli_args", "cli_experiments", "cli_sensitivity", "docs", "report", "plots",
             "sensitivity", "sensitivity.api", "sensitivity.plots", "cli_validate",
             "evidence.plots", "cli_dashboard", "dashboard", "dashboard.app",
             "dashboard.controls", "dashboard.figures", "dashboard.layout", "dashboard.model",
-            "dashboard.server", "cli_optimise", "optimise_report"],
+            "dashboard.server", "cli_optimise", "optimise_report", "cli_calibrate",
+            "calibration.plots"],
 }
 LAYER = {(f"aiscale_sim.{m}" if m else "aiscale_sim"): layer
          for layer, mods in LAYERS.items() for m in mods}
