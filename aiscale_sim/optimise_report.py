@@ -269,8 +269,10 @@ def discovery_figure(d):
                     label="chosen box, significant limits only")
         ax2.legend(loc="lower left", fontsize=8, frameon=False)
     else:
-        ax2.text(0.5, 0.5, "no box: " + d.words, ha="center", va="center", wrap=True,
-                 fontsize=9, transform=ax2.transAxes)
+        import textwrap
+
+        ax2.text(0.5, 0.5, textwrap.fill("no box: " + d.words, 40), ha="center",
+                 va="center", fontsize=9, transform=ax2.transAxes)
     from matplotlib.ticker import PercentFormatter
 
     ax2.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
