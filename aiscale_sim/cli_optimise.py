@@ -48,12 +48,13 @@ def register(subparsers) -> None:
     op = subparsers.add_parser(
         "optimise", help="search the best split of a budget (Optuna), judged on fresh seeds",
         description="Search the split of a yearly AI budget over training, change management, "
-        "incentives, data, platform and AI headcount, and the policy levers that cost nothing, "
-        "with Optuna's TPE sampler and common random numbers; then run the best split and the "
-        "shipped strategies on fresh seeds. Writes trials.csv, best.toml, convergence.png and "
+        "incentives, data, platform, AI headcount and operations (pilot compute, run costs, "
+        "licences), and the policy levers that cost nothing, with Optuna's TPE sampler and "
+        "common random numbers; every run is capped at the budget. Then run the best split and "
+        "the shipped strategies on fresh seeds. Writes trials.csv, best.toml, convergence.png and "
         "report.md. The same command resumes after an interruption.")
     op.add_argument("--budget", type=_money, required=True, metavar="MUSD",
-                    help="yearly AI budget in $M")
+                    help="yearly AI budget in $M (every run's spending cap)")
     op.add_argument("--objective", type=choice_arg("objective", OBJECTIVE_NAMES),
                     default="value", metavar=choices_metavar(OBJECTIVE_NAMES),
                     help="what to optimise (default value: mean value realised)")

@@ -14,7 +14,11 @@ model as a function of keyword arguments):
   replications), the weekly adoption curve is an ``ArrayOutcome`` (one curve per
   replication);
 - replications are seeded through ``rng``: ``model.replications = [{"rng": seed}, ...]``
-  with seeds spawned from one master seed, as EMA Workbench's own Mesa example does.
+  with seeds spawned from one master seed, as EMA Workbench's own Mesa example does;
+- a base scenario with a ``[budget]`` keeps its budget: the budget's total and shares are
+  constants (``budget_total_musd_per_year``, ``budget_training``, ...), the spend levers are
+  set from the split for each experiment's organisation (they are neither levers nor
+  constants), and every replication runs with the budget as its yearly spending cap.
 
 Example::
 
@@ -35,8 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from aiscale_sim.budget import BUDGET_KEYS, SHARE_LEVERS, levers_from_budget
 from aiscale_sim.errors import UserInputError
-from aiscale_sim.levers import LEVERS, LEVERS_BY_NAME
+from aiscale_sim.levers import LEVERS, LEVERS_BY_NAME, validate_levers
 from aiscale_sim.robustness import DEFAULT_UNCERTAIN, import_ema, parse_uncertain
 from aiscale_sim.runner import spawn_seeds
 from aiscale_sim.simulate import HORIZON_WEEKS, resolve, simulate
@@ -47,6 +52,8 @@ SCALAR_OUTCOMES = ("adoption_share", "cumulative_value", "cumulative_cost", "roi
                    "pilot_to_production_rate", "paid_back")
 #: The ArrayOutcome: the share of employees using AI regularly, week by week.
 ARRAY_OUTCOME = "adoption_curve"
+#: Prefix of the constants that carry a base scenario's ``[budget]`` (``budget_training`` ...).
+BUDGET_PREFIX = "budget_"
 
 __all__ = ["ARRAY_OUTCOME", "SCALAR_OUTCOMES", "ema_model", "import_ema", "run_once"]
 
@@ -69,15 +76,26 @@ def run_once(steps: int = HORIZON_WEEKS, rng: int | None = None, **levers: Any) 
     Args:
         steps: Weeks to run.
         rng: The replication's seed.
-        **levers: Lever values (any not given take the lever table's default).
+        **levers: Lever values (any not given take the lever table's default), and a budget
+            as ``budget_<key>`` values (``budget_total_musd_per_year``, ``budget_training``,
+            ...): then the spend levers come from the budget for this organisation and the
+            run is capped at the budget's total.
 
     Returns:
         ``{outcome: value}`` for :data:`SCALAR_OUTCOMES` (``paid_back`` is 1.0 when value
         realised overtook cost within the horizon, else 0.0; an undefined outcome is NaN)
         and the adoption curve under :data:`ARRAY_OUTCOME`.
     """
-    values = {k: _typed(k, v) for k, v in levers.items()}
-    result = simulate(values, seed=None if rng is None else int(rng), steps=int(steps))
+    budget = {k[len(BUDGET_PREFIX):]: float(v) for k, v in levers.items()
+              if k.startswith(BUDGET_PREFIX)}
+    values = {k: _typed(k, v) for k, v in levers.items() if not k.startswith(BUDGET_PREFIX)}
+    cap = None
+    if budget:
+        values = validate_levers(values, "the experiment")
+        values.update(levers_from_budget(budget, values, "the base scenario's budget"))
+        cap = budget["total_musd_per_year"]
+    result = simulate(values, seed=None if rng is None else int(rng), steps=int(steps),
+                      budget_cap=cap)
     o = result.summary["outcomes"]
     out = {k: (float("nan") if o.get(k) is None else float(o[k]))
            for k in SCALAR_OUTCOMES if k != "paid_back"}
@@ -133,18 +151,26 @@ def ema_model(name: str = "aiscale", *, base: Any = None,
     else:
         ranges = parse_uncertain({k: {"low": v[0], "high": v[1]} for k, v in uncertain.items()},
                                  "the uncertain ranges")
-    policy = [lv.name for lv in LEVERS if lv.group == "policy"]
+    sc = resolve(base)
+    spend = set(SHARE_LEVERS.values()) if sc.budget is not None else set()
+    policy = [lv.name for lv in LEVERS if lv.group == "policy" and lv.name not in spend]
     chosen = policy if levers is None else list(levers)
     for n in chosen:
+        if n in spend:
+            raise UserInputError(f"'{n}' is set by the base scenario's [budget]; EMA levers "
+                                 f"of a budget scenario are the other policy levers: "
+                                 f"{', '.join(policy)}")
         if n not in policy:
             raise UserInputError(f"'{n}' is not a policy lever; EMA levers are the policy "
                                  f"levers: {', '.join(policy)}")
-    sc = resolve(base)
     model = ema.ReplicatorModel(name, function=run_once)
     model.uncertainties = [_parameter(ema, n, ranges[n]) for n in ranges]
     model.levers = [_parameter(ema, n) for n in chosen]
-    fixed = [n for n in LEVERS_BY_NAME if n not in ranges and n not in chosen]
-    model.constants = [ema.Constant(n, sc.levers[n]) for n in fixed] + [
+    fixed = [n for n in LEVERS_BY_NAME if n not in ranges and n not in chosen
+             and n not in spend]
+    budget = [] if sc.budget is None else [
+        ema.Constant(f"{BUDGET_PREFIX}{k}", float(sc.budget[k])) for k in BUDGET_KEYS]
+    model.constants = [ema.Constant(n, sc.levers[n]) for n in fixed] + budget + [
         ema.Constant("steps", int(steps))]
     model.outcomes = [ema.ScalarOutcome(k, function=np.mean) for k in SCALAR_OUTCOMES] + [
         ema.ArrayOutcome(ARRAY_OUTCOME)]

@@ -1,8 +1,9 @@
 """``aiscale optimise``: the best split of a budget, searched with Optuna, judged on fresh seeds.
 
 What is searched
-    The split of a yearly budget over the six budget shares (:data:`aiscale_sim.budget.
-    SHARE_LEVERS`), on the simplex, and the policy levers that cost nothing (by default
+    The split of a yearly budget over the seven budget shares (:data:`aiscale_sim.budget.
+    SHARES`: the six that buy a lever and ``operations``, the money for running pilots and
+    live use cases), on the simplex, and the policy levers that cost nothing (by default
     prioritisation, success-criteria clarity and centralisation; any policy lever that is not a
     spend lever can be chosen). Everything else comes from a base scenario and ``--set``.
 
@@ -13,11 +14,18 @@ The simplex
     covers every split evenly ("normalised exponentials"). Shares also have bounds: each lever
     a share buys has a lower and an upper bound (at least 0.5 AI staff per 1,000 employees, at
     most $1,000 of change management per employee ...), which at a given budget and
-    organisation become bounds on the share (:func:`share_bounds`). The split is moved into
+    organisation become bounds on the share (:func:`aiscale_sim.budget.share_bounds`;
+    ``operations`` buys no lever and may take 0-100%). The split is moved into
     them by giving every share its lower bound and the rest in proportion to the split, then
     capping shares at their upper bounds and handing what is cut off to the uncapped shares in
     proportion (water-filling, :func:`fit_to_bounds`). Every split the sampler proposes is
     therefore one the budget can honour.
+
+The cap
+    The budget is a promise: every run of a study (the trials, the shipped strategies on the
+    search seeds and on the fresh seeds, the best trial on the fresh seeds) carries the
+    budget as its yearly spending cap (``Run.budget_cap``), so no split spends more than the
+    budget and all are judged under the same cap.
 
 Common random numbers
     Every trial runs on the same seeds (``spawn_seeds(master_seed, seeds)``), so two trials
@@ -53,7 +61,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aiscale_sim.budget import SHARE_LEVERS, annual_budget_cost, levers_from_budget
+from aiscale_sim.budget import (
+    EXPECTED_ADOPTER_SHARE,
+    OPERATIONS,
+    SHARE_LEVERS,
+    SHARES,
+    levers_from_budget,
+    validate_budget,
+)
+from aiscale_sim.budget import share_bounds as budget_share_bounds
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.files import write_csv, write_text
 from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error, validate_levers
@@ -78,7 +94,7 @@ SPEND_LEVERS = tuple(SHARE_LEVERS.values())
 #: Policy levers that cost money outside the budget's shares: never searched for free.
 PRICED_LEVERS = ("integration_investment",)
 #: Weekly metrics kept for each run (the adoption and money curves).
-WEEKLY = ("adoption_share", "cumulative_value", "cumulative_cost")
+WEEKLY = ("adoption_share", "cumulative_value", "cumulative_cost", "cumulative_spending")
 STUDY_NAME = "aiscale-optimise"
 STUDY_DB = "study.db"
 RUNS_DIR = "runs"
@@ -86,6 +102,9 @@ REFERENCE_DIR = "reference"
 FRESH_DIR = "fresh"
 #: Relative margin kept inside every share bound, so rounding never crosses a lever's bound.
 BOUND_MARGIN = 1e-9
+#: Least share of the budget the six spend levers at their upper bounds must be able to take;
+#: a larger budget would leave more than half of it to operations, which buys no lever.
+MIN_LEVER_SHARE = 0.5
 
 
 def budget_strategies() -> list[str]:
@@ -96,25 +115,23 @@ def budget_strategies() -> list[str]:
 # --- the simplex -------------------------------------------------------------------------------
 
 def share_bounds(total_musd: float, levers: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
-    """Smallest and largest share of the budget each spend lever can take within its bounds.
+    """Smallest and largest share of the budget each of the seven shares can take.
 
-    A share's dollars are priced by :func:`aiscale_sim.budget.annual_budget_cost`: the cost of
-    the lever at its bound less its cost at zero, with the other levers as given.
+    The bounds are :func:`aiscale_sim.budget.share_bounds` (the range whose lever stays within
+    its bounds at this budget and organisation, ``operations`` 0-1), moved inward by
+    :data:`BOUND_MARGIN` so that rounding never crosses a lever's bound.
 
     Args:
         total_musd: The yearly budget in $M.
         levers: Complete lever values (the organisation's size matters).
 
     Returns:
-        ``{share: (low, high)}``, shares of ``total_musd``; ``high`` may exceed 1.
+        ``{share: (low, high)}`` for every share of :data:`aiscale_sim.budget.SHARES`.
     """
+    budget = {"total_musd_per_year": total_musd, "expected_adopter_share": EXPECTED_ADOPTER_SHARE}
     out = {}
-    zero = {**levers, **dict.fromkeys(SPEND_LEVERS, 0.0)}
-    base = annual_budget_cost(zero)
-    for share, name in SHARE_LEVERS.items():
-        lv = LEVERS_BY_NAME[name]
-        lo = (annual_budget_cost({**zero, name: lv.low}) - base) / total_musd
-        hi = (annual_budget_cost({**zero, name: lv.high}) - base) / total_musd
+    for share in SHARES:
+        lo, hi = budget_share_bounds(share, budget, levers)
         out[share] = (lo * (1 + BOUND_MARGIN) + 1e-15, hi * (1 - BOUND_MARGIN))
     return out
 
@@ -213,7 +230,8 @@ class Problem:
                 "scenario": self.scenario, "overrides": dict(sorted(self.overrides.items())),
                 "free": list(self.free), "seeds": len(self.seeds),
                 "fresh_seeds": len(self.fresh_seeds), "steps": self.steps,
-                "master_seed": self.master_seed}
+                "master_seed": self.master_seed, "shares": list(SHARES),
+                "budget_cap": self.total_musd}
 
     def distributions(self) -> dict[str, Any]:
         """Optuna's distributions: ``u_<share>`` for the split, then each free lever."""
@@ -223,7 +241,7 @@ class Problem:
             IntDistribution,
         )
 
-        d: dict[str, Any] = {f"u_{k}": FloatDistribution(1e-6, 1.0) for k in SHARE_LEVERS}
+        d: dict[str, Any] = {f"u_{k}": FloatDistribution(1e-6, 1.0) for k in SHARES}
         for name in self.free:
             lv = LEVERS_BY_NAME[name]
             if lv.kind == "float":
@@ -238,7 +256,7 @@ class Problem:
 
     def split(self, params: Mapping[str, Any]) -> dict[str, float]:
         """The budget split of a trial's parameters."""
-        return split_from_unit({k: params[f"u_{k}"] for k in SHARE_LEVERS}, self.bounds)
+        return split_from_unit({k: params[f"u_{k}"] for k in SHARES}, self.bounds)
 
     def levers(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, float]]:
         """Complete lever values and the split of a trial's parameters.
@@ -268,17 +286,19 @@ def _affordable(total: float, levers: Mapping[str, Any],
                 bounds: Mapping[str, tuple[float, float]]) -> None:
     org = f"{levers['employees']:,} employees in {levers['business_units']} units"
     low = sum(b[0] for b in bounds.values())
-    high = sum(b[1] for b in bounds.values())
+    high = sum(b[1] for k, b in bounds.items() if k != OPERATIONS)
     if low > 1:
         need = ", ".join(f"{SHARE_LEVERS[k]} at its minimum {LEVERS_BY_NAME[SHARE_LEVERS[k]].low:g}"
                          f" ({LEVERS_BY_NAME[SHARE_LEVERS[k]].unit}) costs "
                          f"${b[0] * total:.3g}M" for k, b in bounds.items() if b[0] > 1e-9)
         raise UserInputError(f"--budget ${total:g}M a year is too small for {org}: {need}; "
                              f"the budget must be at least ${low * total:.3g}M")
-    if high < 1:
+    if high < MIN_LEVER_SHARE:
         raise UserInputError(f"--budget ${total:g}M a year is more than {org} can spend: every "
-                             f"spend lever at its upper bound costs ${high * total:.4g}M a year; "
-                             f"choose at most that")
+                             f"spend lever at its upper bound costs ${high * total:.4g}M a year, "
+                             f"and more than {1 - MIN_LEVER_SHARE:.0%} of the budget would be "
+                             f"left to operations; choose at most "
+                             f"${high * total / MIN_LEVER_SHARE:.4g}M")
 
 
 def _strategy_levers(name: str, total: float, base: Mapping[str, Any],
@@ -290,9 +310,8 @@ def _strategy_levers(name: str, total: float, base: Mapping[str, Any],
         if lv.group == "structure":
             levers[lv.name] = base[lv.name]
     levers.update({k: v for k, v in overrides.items() if k not in SPEND_LEVERS})
-    split = {k: sc.budget[k] for k in SHARE_LEVERS}
-    levers.update(levers_from_budget({"total_musd_per_year": total, **split}, levers,
-                                     f"strategy '{name}' at ${total:g}M"))
+    budget = {**validate_budget(sc.budget, name), "total_musd_per_year": total}
+    levers.update(levers_from_budget(budget, levers, f"strategy '{name}' at ${total:g}M"))
     return validate_levers(levers, f"strategy '{name}'")
 
 
@@ -408,8 +427,11 @@ def _trial_name(number: int) -> str:
     return f"trial{number:04d}"
 
 
-def _runs(name: str, levers: Mapping[str, Any], seeds: Sequence[int], start: int) -> list[Run]:
-    return [Run(start + i, name, dict(levers), s) for i, s in enumerate(seeds)]
+def _runs(name: str, levers: Mapping[str, Any], seeds: Sequence[int], start: int,
+          cap: float) -> list[Run]:
+    """Runs of one lever setting on ``seeds``, each capped at the yearly budget ``cap``."""
+    return [Run(start + i, name, dict(levers), s, budget_cap=float(cap))
+            for i, s in enumerate(seeds)]
 
 
 def _quiet_optuna():
@@ -529,7 +551,7 @@ def optimise(problem: Problem, out: str | Path, *, n_trials: int = 40,
     reference = None
     if problem.references:  # the strategies on the optimisation seeds: regret, and the control
         design = [r for j, (name, lv) in enumerate(problem.references.items())
-                  for r in _runs(name, lv, problem.seeds, j * k)]
+                  for r in _runs(name, lv, problem.seeds, j * k, problem.total_musd)]
         ref_exp = run_experiment(design, out / REFERENCE_DIR, metadata={
             "command": "optimise", "part": "strategies on the optimisation seeds"}, **run_kw)
         reference = ref_exp.summaries
@@ -539,7 +561,7 @@ def optimise(problem: Problem, out: str | Path, *, n_trials: int = 40,
     design: list[Run] = []
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
         design += _runs(_trial_name(t.number), problem.levers(t.params)[0], problem.seeds,
-                        t.number * k)
+                        t.number * k, problem.total_musd)
     stale = list(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)))
     n_done = len(study.get_trials(deepcopy=False, states=finished))
     n_workers = workers or os.cpu_count() or 1
@@ -565,7 +587,8 @@ def optimise(problem: Problem, out: str | Path, *, n_trials: int = 40,
                     n_done += 1
                     bar.update(1)
                     continue
-                new += _runs(_trial_name(number), levers, problem.seeds, number * k)
+                new += _runs(_trial_name(number), levers, problem.seeds, number * k,
+                             problem.total_musd)
                 todo.append(number)
             if todo:
                 design += new
@@ -603,7 +626,7 @@ def trials_table(problem: Problem, study, summaries: pd.DataFrame | None) -> pd.
         row: dict[str, Any] = {"trial": t.number, "state": t.state.name.lower(),
                                "objective": t.value if t.value is not None else math.nan}
         split = problem.split(t.params)
-        for s in SHARE_LEVERS:
+        for s in SHARES:
             row[f"share_{s}"] = split[s]
         for n in problem.free:
             row[n] = t.params.get(n)
@@ -651,7 +674,7 @@ def finish(problem: Problem, out: Path, study, reference: pd.DataFrame | None,
     k = len(problem.fresh_seeds)
     named = {"optimised": best_levers, **problem.references}
     design = [r for j, (name, lv) in enumerate(named.items())
-              for r in _runs(name, lv, problem.fresh_seeds, j * k)]
+              for r in _runs(name, lv, problem.fresh_seeds, j * k, problem.total_musd)]
     fexp = run_experiment(design, out / FRESH_DIR, metadata={
         "command": "optimise", "part": "best trial and strategies on fresh seeds",
         "best_trial": int(best_row["trial"])}, **run_kw)

@@ -13,12 +13,8 @@ from aiscale_sim.files import save_figure, write_text
 from aiscale_sim.labels import format_axis, format_outcome, lever_label
 from aiscale_sim.levers import LEVERS_BY_NAME
 from aiscale_sim.optimise import OBJECTIVES, OptimiseResult, objective_outcome
+from aiscale_sim.report import SHARE_LABELS
 from aiscale_sim.version import __version__
-
-#: Budget share -> how a person reads it.
-SHARE_LABELS = {"training": "Training", "change_management": "Change management",
-                "incentives": "Adoption incentives", "data": "Data", "platform": "Platform",
-                "headcount": "AI headcount"}
 
 
 def _objective_label(objective: str) -> str:
@@ -87,7 +83,11 @@ def _split_rows(result: OptimiseResult) -> list[str]:
     p = result.problem
     rows = ["| share | of budget | $M a year | lever value |", "| --- | ---: | ---: | --- |"]
     for share, x in result.best_split.items():
-        lever = SHARE_LEVERS[share]
+        lever = SHARE_LEVERS.get(share)
+        if lever is None:  # operations buys no lever: it is the money pilots run on
+            rows.append(f"| {SHARE_LABELS[share]} | {x:.1%} | ${x * p.total_musd:,.2f}M | "
+                        "money for running pilots and live use cases (the cap) |")
+            continue
         lv = LEVERS_BY_NAME[lever]
         rows.append(f"| {SHARE_LABELS[share]} | {x:.1%} | ${x * p.total_musd:,.2f}M | "
                     f"{lv.short_label}: {_lever_value(result.best_levers[lever])} {lv.unit} |")
@@ -122,6 +122,9 @@ def report_markdown(result: OptimiseResult, convergence: str = "convergence.png"
         f"aiscale-sim {__version__}.",
         "- Searched: the budget split on the simplex, and "
         + (", ".join(lever_label(n).lower() for n in p.free) or "no other lever") + ".",
+        f"- Every run (each trial, each shipped strategy, the fresh judgement) is capped at "
+        f"${p.total_musd:g}M of AI spending a year: no pilot is launched once a year's money "
+        "is committed, so every split keeps the same budget.",
         "- Shipped strategies at the same budget and organisation: "
         + (", ".join(f"`{n}`" for n in p.references) or "none") + ".",
     ]
@@ -266,8 +269,10 @@ def discovery_figure(d):
                     label="chosen box, significant limits only")
         ax2.legend(loc="lower left", fontsize=8, frameon=False)
     else:
-        ax2.text(0.5, 0.5, "no box: " + d.words, ha="center", va="center", wrap=True,
-                 fontsize=9, transform=ax2.transAxes)
+        import textwrap
+
+        ax2.text(0.5, 0.5, textwrap.fill("no box: " + d.words, 40), ha="center",
+                 va="center", fontsize=9, transform=ax2.transAxes)
     from matplotlib.ticker import PercentFormatter
 
     ax2.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))

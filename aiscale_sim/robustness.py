@@ -23,7 +23,9 @@ Discovery
     and asks PRIM (Friedman & Fisher 1999, as implemented in EMA Workbench) for the box of
     worlds in which the strategy fails to pay back within the horizon: no week at which the
     value realised has overtaken the money spent, on most of the world's seeds. The box is
-    described in words (:func:`box_in_words`).
+    described in words (:func:`box_in_words`). A strategy with a ``[budget]`` spends its
+    budget in every world: its spend levers are set from the split for the world's
+    organisation, and every run carries the budget as its yearly spending cap.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from aiscale_sim.files import write_csv, write_text
 from aiscale_sim.labels import in_sentence, lever_label
 from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error, validate_levers
 from aiscale_sim.runner import Run, run_experiment, spawn_seeds
-from aiscale_sim.simulate import resolve
+from aiscale_sim.simulate import resolve, scenario_budget_cap
 from aiscale_sim.tomlfile import read_toml
 
 #: Ranges of the structure levers in the worlds sampled by default: name -> (low, high).
@@ -343,6 +345,7 @@ def discover(strategy: str, out: str | Path, *, uncertain: Mapping[str, tuple] |
         raise UserInputError(f"--seeds must be a whole number of at least 1, got {seeds!r}")
     sc = resolve(strategy, overrides)
     budget = sc.budget
+    cap = scenario_budget_cap(sc)  # a budget strategy keeps its budget in every world
     base = dict(sc.levers)
     worlds = sample_worlds(ranges, n_worlds, master_seed)
     run_seeds = spawn_seeds(master_seed, seeds)
@@ -360,7 +363,7 @@ def discover(strategy: str, out: str | Path, *, uncertain: Mapping[str, tuple] |
             skipped += 1
             continue
         name = f"world{i:04d}"
-        design += [Run(len(design) + j, name, levers, s, sc.phases)
+        design += [Run(len(design) + j, name, levers, s, sc.phases, cap)
                    for j, s in enumerate(run_seeds)]
         keep.append(i)
     if not design:
@@ -469,8 +472,8 @@ def across_worlds(strategies: Sequence[str], out: str | Path, *,
         except UserInputError:
             continue
         for sc, levers in zip(scs, per, strict=True):
-            design += [Run(len(design) + j, f"{sc.name}@world{i:04d}", levers, s, sc.phases)
-                       for j, s in enumerate(run_seeds)]
+            design += [Run(len(design) + j, f"{sc.name}@world{i:04d}", levers, s, sc.phases,
+                           scenario_budget_cap(sc)) for j, s in enumerate(run_seeds)]
     if not design:
         raise UserInputError("no sampled world lets every strategy honour its budget; narrow "
                              "the [uncertain] ranges")

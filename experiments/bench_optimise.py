@@ -4,7 +4,8 @@ Usage: python experiments/bench_optimise.py [--trials N] [--seeds K] [--workers 
 
 Prints, side by side: the search (trials on their common seeds), the judgement on fresh seeds
 (the best split and the shipped strategies), the whole command, the bare cost of the same
-number of runs called one by one in this process (simulate in a loop), and the machine's load
+number of runs called one by one in this process (simulate in a loop, capped at the budget
+as every run of the study is), and the machine's load
 average before and after (the machine may be shared). The target is a search under 3 minutes
 on 2 cores.
 """
@@ -57,7 +58,7 @@ def main() -> None:
         lv = result.best_levers
         tb = time.perf_counter()
         for s in problem.seeds[:sample]:
-            simulate(lv, seed=s, steps=steps)
+            simulate(lv, seed=s, steps=steps, budget_cap=problem.total_musd)
         bare = (time.perf_counter() - tb) / min(sample, len(problem.seeds)) * n_runs
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

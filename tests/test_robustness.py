@@ -148,3 +148,57 @@ def test_regret_and_satisficing_across_the_same_worlds(tmp_path):
     assert (tmp_path / "a" / "robustness.csv").exists()
     with pytest.raises(UserInputError, match="at least two strategies"):
         across_worlds(["baseline"], tmp_path / "b")
+
+
+BUDGET_TOML = """name = "small_budget"
+[levers]
+employees = 300
+business_units = 4
+[budget]
+total_musd_per_year = 3.0
+training = 0.05
+change_management = 0.05
+incentives = 0.05
+data = 0.1
+platform = 0.15
+headcount = 0.3
+operations = 0.3
+"""
+
+
+def test_budget_strategies_keep_their_budget_in_every_world_and_in_ema(tmp_path):
+    from aiscale_sim.budget import SHARE_LEVERS, levers_from_budget
+    from aiscale_sim.ema import run_once
+    from aiscale_sim.robustness import across_worlds
+    from aiscale_sim.simulate import simulate
+
+    path = tmp_path / "small_budget.toml"
+    path.write_text(BUDGET_TOML)
+    d = discover(str(path), tmp_path / "d", uncertain={"business_units": (2, 5)}, n_worlds=3,
+                 steps=13, executor="serial", progress=False)
+    s = pd.read_parquet(d.out / "runs" / "summaries.parquet")
+    assert len(s) == 3 and (s["budget_musd_per_year"] == 3.0).all()
+    across_worlds([str(path), "baseline"], tmp_path / "a",
+                         uncertain={"business_units": (2, 5)}, n_worlds=2, steps=13,
+                         executor="serial", progress=False)
+    a = pd.read_parquet(tmp_path / "a" / "summaries.parquet")
+    mine = a["scenario"].str.startswith("small_budget@")
+    assert (a.loc[mine, "budget_musd_per_year"] == 3.0).all()
+    assert "budget_musd_per_year" not in a or a.loc[~mine, "budget_musd_per_year"].isna().all()
+    # EMA: the budget is a constant, the spend levers follow it, every replication is capped.
+    model = ema_model(base=str(path), replications=1, steps=13,
+                      uncertain={"business_units": (2, 5)}, levers=["centralisation"])
+    consts = {c.name: c.value for c in model.constants}
+    assert consts["budget_total_musd_per_year"] == 3.0 and consts["budget_operations"] == 0.3
+    assert not set(SHARE_LEVERS.values()) & set(consts)
+    with pytest.raises(UserInputError, match="set by the base scenario's \\[budget\\]"):
+        ema_model(base=str(path), levers=["training_hours"])
+    out = run_once(rng=5, business_units=3, centralisation=0.5, **consts)
+    levers = {k: v for k, v in consts.items() if not k.startswith("budget_") and k != "steps"}
+    levers.update(business_units=3, centralisation=0.5)
+    budget = {k[len("budget_"):]: v for k, v in consts.items() if k.startswith("budget_")}
+    levers.update(levers_from_budget(budget, levers))
+    direct = simulate(levers, seed=5, steps=13, budget_cap=3.0)
+    assert direct.summary["budget"]["cap_musd_per_year"] == 3.0
+    assert out["cumulative_cost"] == pytest.approx(
+        direct.summary["outcomes"]["cumulative_cost"])
