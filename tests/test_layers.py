@@ -31,9 +31,9 @@ LAYERS = {
     RUNNING: ["", "experiment", "experiment.designs", "experiment.executors",
               "experiment.store", "runner"],
     QUESTIONS: ["sweep", "compare", "sensitivity", "sensitivity.analysis", "sensitivity.api",
-                "sensitivity.evaluators", "sensitivity.problem"],
+                "sensitivity.evaluators", "sensitivity.problem", "regimes"],
     FACES: ["cli", "cli_args", "cli_experiments", "cli_sensitivity", "docs", "report", "plots",
-            "sensitivity.plots"],
+            "sensitivity.plots", "teaching"],
 }
 LAYER = {(f"aiscale_sim.{m}" if m else "aiscale_sim"): layer
          for layer, mods in LAYERS.items() for m in mods}
