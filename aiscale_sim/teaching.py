@@ -203,6 +203,13 @@ def run_with_probes(levers_or_scenario: Any = None, *, seed: int | None = None,
     return SimulationResult(summary=summary, timeseries=ts, model=model), pd.DataFrame(rows)
 
 
+#: Quality lost since go-live beyond which monitoring can notice a model (docs/ODD.md 7.5;
+#: the threshold of ``pipeline.production_life``).
+DEGRADED_GAP = 0.1
+#: Quality below which an unnoticed degraded model can cause an incident (the same source).
+INCIDENT_QUALITY = 0.55
+
+
 def _monitored(model: EnterpriseModel) -> list:
     """Live use cases whose model the firm runs.
 
@@ -227,7 +234,7 @@ def production_health(model: EnterpriseModel) -> dict[str, float]:
         (share of that load the teams meet, mean over teams with live models).
     """
     live = _monitored(model)
-    degraded = [uc for uc in live if uc.quality < uc.quality0 - 0.1]
+    degraded = [uc for uc in live if uc.quality < uc.quality0 - DEGRADED_GAP]
     tech = technical_share(model)
     capacity = sum(t.capacity for t in model.teams) * tech
     load = sum(t.maintenance_load for t in model.teams)
@@ -400,7 +407,7 @@ def seed_table(runs: Mapping[str, Sequence[SimulationResult]],
     return pd.DataFrame(rows)
 
 
-__all__ = ["BUSINESS_ROLES", "LEVER_GROUPS", "STAGE_COLOURS", "adoption_by_role",
+__all__ = ["BUSINESS_ROLES", "DEGRADED_GAP", "INCIDENT_QUALITY", "LEVER_GROUPS", "STAGE_COLOURS", "adoption_by_role",
            "anxiety_by_role", "control_values", "fates", "go_live_fit", "lever_controls",
            "lever_group", "lever_widget", "model_quality", "network_figure",
            "production_health", "run_with_probes", "seed_table", "stage_counts",
