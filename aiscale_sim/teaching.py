@@ -17,7 +17,7 @@ import them when called.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -391,24 +391,8 @@ def go_live_fit(result: SimulationResult) -> float:
     return float(np.mean(fits)) if fits else float("nan")
 
 
-def seed_table(runs: Mapping[str, Sequence[SimulationResult]],
-               columns: Mapping[str, Callable[[SimulationResult], float]]) -> pd.DataFrame:
-    """One row per (variant, seed): the named outcomes of every run.
-
-    Args:
-        runs: Variant label -> its runs (the same seeds in every variant).
-        columns: Column name -> a function of a run.
-    """
-    rows = []
-    for label, results in runs.items():
-        for r in results:
-            rows.append({"variant": label, "seed": r.summary["seed"],
-                         **{c: f(r) for c, f in columns.items()}})
-    return pd.DataFrame(rows)
-
-
-__all__ = ["BUSINESS_ROLES", "DEGRADED_GAP", "INCIDENT_QUALITY", "LEVER_GROUPS", "STAGE_COLOURS", "adoption_by_role",
-           "anxiety_by_role", "control_values", "fates", "go_live_fit", "lever_controls",
-           "lever_group", "lever_widget", "model_quality", "network_figure",
-           "production_health", "run_with_probes", "seed_table", "stage_counts",
+__all__ = ["BUSINESS_ROLES", "DEGRADED_GAP", "INCIDENT_QUALITY", "LEVER_GROUPS",
+           "STAGE_COLOURS", "adoption_by_role", "anxiety_by_role", "control_values", "fates",
+           "go_live_fit", "lever_controls", "lever_group", "lever_widget", "model_quality",
+           "network_figure", "production_health", "run_with_probes", "stage_counts",
            "unit_layout"]
