@@ -178,3 +178,11 @@ def check_pilot_purgatory(nb, images):
     written = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs(nb))
     top = max(entries, key=entries.get)
     assert f"most common reason to enter purgatory was **{top}**" in written
+
+
+def test_teaching_guide_names_every_notebook_and_the_readme_links_it():
+    root = NOTEBOOK_DIR.parent
+    guide = (root / "docs" / "teaching.md").read_text()
+    for path in NOTEBOOKS:
+        assert f"`{path.stem}`" in guide, f"docs/teaching.md does not mention {path.stem}"
+    assert "docs/teaching.md" in (root / "README.md").read_text()
