@@ -30,7 +30,7 @@ LAYERS = {
     QUESTIONS: ["sweep", "compare", "sensitivity.analysis", "sensitivity.evaluators",
                 "sensitivity.problem", "evidence.patterns", "evidence.validate", "evidence.bass",
                 "optimise", "robustness", "ema", "calibration", "calibration.observed",
-                "calibration.abc"],
+                "calibration.abc", "regimes"],
     # sensitivity's front door and its one-call API save an analysis with its figures, as the
     # CLI does, so they sit with the figures.
     FACES: ["cli", "cli_args", "cli_experiments", "cli_sensitivity", "docs", "report", "plots",
@@ -38,7 +38,7 @@ LAYERS = {
             "evidence.plots", "cli_dashboard", "dashboard", "dashboard.app",
             "dashboard.controls", "dashboard.figures", "dashboard.layout", "dashboard.model",
             "dashboard.server", "cli_optimise", "optimise_report", "cli_calibrate",
-            "calibration.plots"],
+            "calibration.plots", "teaching"],
 }
 LAYER = {(f"aiscale_sim.{m}" if m else "aiscale_sim"): layer
          for layer, mods in LAYERS.items() for m in mods}
