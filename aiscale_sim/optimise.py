@@ -27,6 +27,16 @@ The cap
     budget as its yearly spending cap (``Run.budget_cap``), so no split spends more than the
     budget and all are judged under the same cap.
 
+Warm start
+    A new study's first trials are the shipped budget strategies whose split fits the budget
+    and organisation (``Problem.references``, rescaled as for the fresh judgement), best
+    first on the search seeds, given to Optuna with ``study.enqueue_trial``: each strategy's
+    seven shares are mapped back to the ``u_k`` (:meth:`Problem.start_params`) and its free
+    levers taken as they are. Such a trial also keeps the strategy's other policies (those
+    the search does not cover, e.g. jobs communication), so it is the strategy itself and the
+    best trial is never worse in-sample than the best shipped strategy. ``trials.csv`` names
+    the strategy in ``started_from``. A resumed study is not seeded again.
+
 Common random numbers
     Every trial runs on the same seeds (``spawn_seeds(master_seed, seeds)``), so two trials
     differ by their levers only, never by their luck.
@@ -96,6 +106,8 @@ PRICED_LEVERS = ("integration_investment",)
 #: Weekly metrics kept for each run (the adoption and money curves).
 WEEKLY = ("adoption_share", "cumulative_value", "cumulative_cost", "cumulative_spending")
 STUDY_NAME = "aiscale-optimise"
+#: Trial user attribute naming the shipped strategy a warm-start trial started from.
+START_ATTR = "start"
 STUDY_DB = "study.db"
 RUNS_DIR = "runs"
 REFERENCE_DIR = "reference"
@@ -258,15 +270,47 @@ class Problem:
         """The budget split of a trial's parameters."""
         return split_from_unit({k: params[f"u_{k}"] for k in SHARES}, self.bounds)
 
-    def levers(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, float]]:
+    def start_params(self, name: str) -> dict[str, Any]:
+        """The parameters of a trial that starts from shipped strategy ``name``.
+
+        ``fit_to_bounds`` gives share ``k`` its lower bound ``lo_k`` plus ``w_k`` of what is
+        left, so a strategy's share ``s_k`` needs ``w_k = (s_k - lo_k) / (1 - sum(lo))``;
+        ``u_k = exp(-w_k)`` makes ``-ln u_k = w_k``, and as the ``w_k`` sum to 1 the
+        normalised exponentials are the ``w_k`` themselves. The free levers take the
+        strategy's values.
+        """
+        b = validate_budget(load_scenario(name).budget, name)
+        lo = {k: self.bounds[k][0] for k in SHARES}
+        rest = 1.0 - sum(lo.values())
+        params: dict[str, Any] = {
+            f"u_{k}": min(max(math.exp(-max(b[k] - lo[k], 0.0) / rest), 1e-6), 1.0)
+            for k in SHARES}
+        levers = self.start_levers(name)
+        params.update({n: levers[n] for n in self.free})
+        return params
+
+    def start_levers(self, name: str) -> dict[str, Any]:
+        """Complete levers of shipped strategy ``name`` here (its policies outside the search
+        included), as :func:`_strategy_levers` gives them."""
+        if name in self.references:
+            return self.references[name]
+        return _strategy_levers(name, self.total_musd, self.base, self.overrides)
+
+    def levers(self, params: Mapping[str, Any], start: str | None = None,
+               ) -> tuple[dict[str, Any], dict[str, float]]:
         """Complete lever values and the split of a trial's parameters.
+
+        Args:
+            params: The trial's parameters.
+            start: The shipped strategy the trial started from (its levers that the search
+                does not cover are kept), or None for a trial of the search.
 
         Raises:
             UserInputError: The budget module refuses the split (it should not: the split is
                 within the share bounds).
         """
         split = self.split(params)
-        levers = dict(self.base)
+        levers = dict(self.base if start is None else self.start_levers(start))
         levers.update({n: params[n] for n in self.free})
         levers.update(levers_from_budget({"total_musd_per_year": self.total_musd, **split},
                                          levers, "the trial's split"))
@@ -557,11 +601,15 @@ def optimise(problem: Problem, out: str | Path, *, n_trials: int = 40,
         reference = ref_exp.summaries
 
     dists = problem.distributions()
+    if not study.get_trials(deepcopy=False):  # a new study: start from the shipped strategies
+        for name in warm_start_order(problem, reference):
+            study.enqueue_trial(problem.start_params(name), user_attrs={START_ATTR: name})
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL)
     design: list[Run] = []
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
-        design += _runs(_trial_name(t.number), problem.levers(t.params)[0], problem.seeds,
-                        t.number * k, problem.total_musd)
+        design += _runs(_trial_name(t.number),
+                        problem.levers(t.params, t.user_attrs.get(START_ATTR))[0],
+                        problem.seeds, t.number * k, problem.total_musd)
     stale = list(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)))
     n_done = len(study.get_trials(deepcopy=False, states=finished))
     n_workers = workers or os.cpu_count() or 1
@@ -571,17 +619,18 @@ def optimise(problem: Problem, out: str | Path, *, n_trials: int = 40,
     try:
         while n_done < n_trials:
             if stale:  # left running by an interruption: evaluate them again
-                asked = [(t.number, t.params) for t in stale[:size]]
+                asked = [(t.number, t.params, t.user_attrs.get(START_ATTR))
+                         for t in stale[:size]]
                 stale = stale[size:]
             else:
                 asked = []
                 for _ in range(min(size, n_trials - n_done)):
                     t = study.ask(dists)
-                    asked.append((t.number, t.params))
+                    asked.append((t.number, t.params, t.user_attrs.get(START_ATTR)))
             new, todo = [], []
-            for number, params in asked:
+            for number, params, start in asked:
                 try:
-                    levers, _ = problem.levers(params)
+                    levers, _ = problem.levers(params, start)
                 except UserInputError:  # the budget module refused the split
                     study.tell(number, state=optuna.trial.TrialState.FAIL)
                     n_done += 1
@@ -611,8 +660,28 @@ def optimise(problem: Problem, out: str | Path, *, n_trials: int = 40,
     return finish(problem, out, study, reference, run_kw)
 
 
+def warm_start_order(problem: Problem, reference: pd.DataFrame | None) -> list[str]:
+    """The shipped strategies a new study starts from, best first on the search seeds.
+
+    Every strategy whose split fits the budget and organisation (``problem.references``) is
+    one of the study's first trials, so the search starts from the best known splits and its
+    best trial is never worse in-sample than the best of them.
+    """
+    names = list(problem.references)
+    if reference is None or not names:
+        return names
+    sign = -1.0 if problem.direction == "maximize" else 1.0
+
+    def key(name: str) -> float:
+        v = score(problem.objective, _values(reference, name), reference)
+        return math.inf if math.isnan(v) else sign * v
+
+    return sorted(names, key=key)
+
+
 def trials_table(problem: Problem, study, summaries: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per finished trial: number, state, objective, split, free levers, outcomes.
+    """One row per finished trial: number, state, objective, the strategy it started from
+    (``started_from``, empty for a trial of the search), split, free levers, outcomes.
 
     Args:
         problem: The problem.
@@ -624,7 +693,8 @@ def trials_table(problem: Problem, study, summaries: pd.DataFrame | None) -> pd.
         if t.state.name not in ("COMPLETE", "FAIL"):
             continue
         row: dict[str, Any] = {"trial": t.number, "state": t.state.name.lower(),
-                               "objective": t.value if t.value is not None else math.nan}
+                               "objective": t.value if t.value is not None else math.nan,
+                               "started_from": t.user_attrs.get(START_ATTR, "")}
         split = problem.split(t.params)
         for s in SHARES:
             row[f"share_{s}"] = split[s]
@@ -670,7 +740,8 @@ def finish(problem: Problem, out: Path, study, reference: pd.DataFrame | None,
     best_row = done.loc[done["objective"].idxmax() if problem.direction == "maximize"
                         else done["objective"].idxmin()]
     best_trial = study.trials[int(best_row["trial"])]
-    best_levers, best_split = problem.levers(best_trial.params)
+    best_levers, best_split = problem.levers(best_trial.params,
+                                             best_trial.user_attrs.get(START_ATTR))
     k = len(problem.fresh_seeds)
     named = {"optimised": best_levers, **problem.references}
     design = [r for j, (name, lv) in enumerate(named.items())

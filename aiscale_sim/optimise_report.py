@@ -130,7 +130,16 @@ def report_markdown(result: OptimiseResult, convergence: str = "convergence.png"
     ]
     for name, why in p.skipped.items():
         lines.append(f"- `{name}` left out: {why}.")
-    lines += ["", f"## The best trial (trial {int(result.best['trial'])})", "",
+    starts = result.trials[result.trials["started_from"].fillna("").astype(str) != ""]
+    if len(starts):
+        lines.append("- Warm start: the search started from the shipped strategies, as "
+                     "trials " + ", ".join(f"{int(r['trial'])} (`{r['started_from']}`)"
+                                           for _, r in starts.iterrows())
+                     + "; each keeps its strategy's other policies.")
+    began = str(result.best.get("started_from", "") or "")
+    began = "" if began == "nan" else began
+    lines += ["", f"## The best trial (trial {int(result.best['trial'])}"
+              + (f", the shipped strategy `{began}`" if began else "") + ")", "",
               *_split_rows(result), ""]
     for name in p.free:
         lines.append(f"- {lever_label(name)}: {result.best_levers[name]!s}"

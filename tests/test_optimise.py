@@ -20,6 +20,7 @@ from aiscale_sim.optimise import (
     split_from_unit,
     write_best,
 )
+from aiscale_sim.optimise_report import report_markdown
 from aiscale_sim.runner import Run, run_experiment
 from aiscale_sim.scenarios import load_scenario
 
@@ -206,3 +207,39 @@ def test_regret_objective_is_minimised_against_the_shipped_strategies(tmp_path):
     assert r.best["objective"] == ok["objective"].min()
     assert set(r.fresh["setting"]) == {"optimised", "tech_first"}
     _assert_every_run_capped(tmp_path / "opt", 3.0)
+
+
+def test_a_new_study_starts_from_the_shipped_strategies(tmp_path):
+    p = small_problem(seeds=1, fresh_seeds=2, steps=52)
+    names = list(p.references)
+    assert len(names) >= 2
+    out = tmp_path / "opt"
+    r = optimise(p, out, n_trials=len(names) + 1, executor="serial", progress=False)
+    trials = pd.read_csv(out / "trials.csv", keep_default_na=False)
+    starts = trials[trials["started_from"] != ""]
+    # The first trials are the strategies, best first on the search seeds; then the search.
+    assert list(starts["trial"]) == list(range(len(names)))
+    assert sorted(starts["started_from"]) == sorted(names)
+    assert trials.loc[len(names), "started_from"] == ""
+    assert list(starts["objective"]) == sorted(starts["objective"], reverse=True)
+    study = optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{out / STUDY_DB}")
+    for _, row in starts.iterrows():
+        name = row["started_from"]
+        budget = load_scenario(name).budget
+        for s in SHARES:  # the enqueued trial's split is the strategy's
+            assert row[f"share_{s}"] == pytest.approx(budget[s], abs=1e-9), (name, s)
+        t = study.trials[int(row["trial"])]
+        levers, _ = p.levers(t.params, t.user_attrs["start"])
+        for k, v in p.references[name].items():  # ... and so are its levers
+            assert levers[k] == pytest.approx(v, rel=1e-9) if isinstance(v, float) else (
+                levers[k] == v), (name, k)
+    # In-sample, the best trial is at least as good as the best shipped strategy.
+    ins = r.fresh[r.fresh["sample"] == "in-sample"].set_index("setting")["objective"]
+    assert r.best["objective"] >= max(ins[n] for n in names)
+    for _, row in starts.iterrows():  # a started trial scores as its strategy does
+        assert row["objective"] == pytest.approx(ins[row["started_from"]], rel=1e-9)
+    # A resumed study is not seeded again.
+    r2 = optimise(p, out, n_trials=len(names) + 2, executor="serial", progress=False)
+    assert (r2.trials["started_from"].fillna("") != "").sum() == len(names)
+    md = report_markdown(r2)
+    assert "Warm start" in md and all(f"(`{n}`)" in md for n in names)
