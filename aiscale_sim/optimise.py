@@ -290,8 +290,10 @@ class Problem:
         return params
 
     def start_levers(self, name: str) -> dict[str, Any]:
-        """Complete levers of shipped strategy ``name`` here (its policies outside the search
-        included), as :func:`_strategy_levers` gives them."""
+        """Complete levers of shipped strategy ``name`` here, as :func:`_strategy_levers`.
+
+        Its policies outside the search are included.
+        """
         if name in self.references:
             return self.references[name]
         return _strategy_levers(name, self.total_musd, self.base, self.overrides)
@@ -680,8 +682,10 @@ def warm_start_order(problem: Problem, reference: pd.DataFrame | None) -> list[s
 
 
 def trials_table(problem: Problem, study, summaries: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per finished trial: number, state, objective, the strategy it started from
-    (``started_from``, empty for a trial of the search), split, free levers, outcomes.
+    """One row per finished trial: number, state, objective, start, split, levers, outcomes.
+
+    ``started_from`` names the shipped strategy a warm-start trial started from (empty for a
+    trial of the search).
 
     Args:
         problem: The problem.
