@@ -394,23 +394,32 @@ class BudgetRoom:
 
 
 def expected_go_live_cost(model: EnterpriseModel) -> float:
-    """How much more a week the pilots now being built are expected to cost once live, $M.
+    """How much more a week the pilots now being built or waiting are expected to cost live, $M.
 
     Each would cost :func:`pilot_commitment` once live instead of its compute and pilot
-    licence now; the expected rise weighs that by the share of pilots that have gone live so
-    far in this run (reached production over concluded, with one of each added so that it
-    starts at a half). Pilots waiting in purgatory are counted at what they cost now: most of
-    them are abandoned.
+    licence now. For pilots being built the expected rise weighs that by the share of pilots
+    that have gone live so far in this run (reached production over concluded, with one of
+    each added so that it starts at a half). A pilot in purgatory waiting only for governance
+    has passed the technical, infrastructure and commitment tests, and its wait is counted
+    down to go-live: if the wait ends before the purgatory timeout, its rise is counted in
+    full. Other pilots in purgatory are counted at what they cost now: most of them are
+    abandoned.
     """
     c = model.counters
     reached = c["pilots_reached_production"]
     share = (reached + 1) / (reached + c["pilots_abandoned"] + 2)
     pp = model.pipeline_params
-    rise = 0.0
-    for uc in model.use_cases_in(Stage.PILOT):
-        rise += pilot_commitment(model, uc) - pp.pilot_cost - portfolio.licence_weekly(
+
+    def rise(uc: UseCase) -> float:
+        return pilot_commitment(model, uc) - pp.pilot_cost - portfolio.licence_weekly(
             model, uc, False)
-    return share * rise
+
+    building = sum(rise(uc) for uc in model.use_cases_in(Stage.PILOT))
+    timeout = model.levers["purgatory_timeout"]
+    waiting = sum(rise(uc) for uc in model.use_cases_in(Stage.PURGATORY)
+                  if uc.reason == "governance" and uc.governance_wait is not None
+                  and uc.weeks_in_stage + uc.governance_wait < timeout)
+    return share * building + waiting
 
 
 def budget_room(model: EnterpriseModel) -> BudgetRoom | None:

@@ -36,12 +36,22 @@ def test_budgets_hold_within_5_percent_at_2000_and_20000_employees(strategy, emp
         assert b["cap_musd_per_year"] == budget and len(years) == 5
         mean = years.mean()
         assert abs(mean / budget - 1) <= 0.05, (strategy, employees, seed, years)
-        assert years.max() <= budget * 1.10, (strategy, employees, seed, years)
+        assert years.max() <= budget * 1.08, (strategy, employees, seed, years)
         # spending is the cost less incident losses, and the budget bound on some weeks
         spent = r.timeseries["cumulative_spending"].iloc[-1]
         assert spent == pytest.approx(r.outcomes["cumulative_cost"]
                                       - r.outcomes["incident_cost"])
         assert b["weeks_budget_bound"] > 0
+
+
+def test_pilots_waiting_only_for_governance_are_counted_as_going_live():
+    # people_first_budget at 20,000 employees, seed 3: pilots held in purgatory by governance
+    # went live, their assistants' seat licences at full price, and year 3 ended 11% over
+    # ($15.55M) while the forecast counted them at their pilot cost; counted as going live,
+    # the launches stop in time.
+    r = simulate("people_first_budget", seed=3, steps=260, overrides={"employees": 20000})
+    years = np.array(r.summary["budget"]["spending_by_year_musd"])
+    assert years.max() <= 14 * 1.08, years
 
 
 def test_the_cap_changes_nothing_until_it_binds_and_nothing_without_a_budget():
