@@ -97,8 +97,9 @@ def split_world(world: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, flo
 
 
 def parse_uncertain(table: Mapping[str, Any], source: str = "") -> dict[str, tuple[float, float]]:
-    """Check an ``[uncertain]`` table: structure levers and calibratable constants, each
-    ``{low, high}`` within the lever's bounds or the constant's prior.
+    """Check an ``[uncertain]`` table of structure levers and calibratable constants.
+
+    Each name takes a range ``{low, high}`` within the lever's bounds or the constant's prior.
 
     Raises:
         UserInputError: Unknown name, a policy lever, a missing or bad bound, low >= high, or
@@ -456,7 +457,9 @@ def discover(strategy: str, out: str | Path, *, uncertain: Mapping[str, tuple] |
              f"{seeds} seed(s) each; the strategy fails to pay back within the horizon in "
              f"{share:.0%} of them" + (f" ({skipped} worlds left out: the strategy's budget "
                                        "cannot be honoured there)" if skipped else "") + ".",
-             "", "Uncertain levers and their ranges:", ""]
+             "", ("Uncertain levers and constants, and their ranges:"
+                  if any(is_constant(n) for n in ranges)
+                  else "Uncertain levers and their ranges:"), ""]
     for name, (lo, hi) in ranges.items():
         kind = ", a calibratable constant" if is_constant(name) else ""
         lines.append(f"- {uncertain_label(name)}: {_num(name, lo)} to {_num(name, hi)} "
