@@ -78,7 +78,8 @@ def register(subparsers) -> None:
         "discover", help="PRIM scenario discovery: in which worlds does a strategy fail to pay "
         "back?",
         description="Run a strategy in worlds sampled by Latin hypercube from ranges of the "
-        "structure levers (the package's default, or an experiment file's [uncertain] table), "
+        "structure levers and calibratable constants (the package's default, or an "
+        "experiment file's [uncertain] table), "
         "and ask PRIM (EMA Workbench) for the box of worlds in which it fails to pay back within "
         "the horizon. Writes worlds.csv, box.md (the box in words) and box.png.")
     dp.add_argument("strategy", metavar="STRATEGY", help="shipped scenario name or TOML file")

@@ -239,9 +239,9 @@ def discovery_figure(d):
     yn = axes_names[1] if len(axes_names) > 1 else None
     jitter = np.random.default_rng(0)
     yv = w[yn] + (jitter.uniform(-0.15, 0.15, len(w))
-                  if LEVERS_BY_NAME[yn].kind == "int" else 0.0) if yn else np.zeros(len(w))
+                  if _whole(yn) else 0.0) if yn else np.zeros(len(w))
     xv = w[xn] + (jitter.uniform(-0.15, 0.15, len(w))
-                  if LEVERS_BY_NAME[xn].kind == "int" else 0.0)
+                  if _whole(xn) else 0.0)
     for fails, colour, label in ((False, "#0072B2", "pays back"),
                                  (True, "#D55E00", "fails to pay back")):
         m = w["fails"] == fails
@@ -250,19 +250,19 @@ def discovery_figure(d):
         lims = {}
         for n in (xn, yn):
             lo, hi = d.box.limits.get(n, (-math.inf, math.inf))
-            pad = 0.5 if LEVERS_BY_NAME[n].kind == "int" else 0.0  # whole numbers: cell edges
+            pad = 0.5 if _whole(n) else 0.0  # whole numbers: cell edges
             lims[n] = (max(lo - pad, w[n].min() - pad), min(hi + pad, w[n].max() + pad))
         (x0, x1), (y0, y1) = lims[xn], lims[yn]
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2, ls="--",
                                color="black", label="PRIM's box"))
-    ax.set_xlabel(lever_label(xn, unit=True))
+    ax.set_xlabel(_world_axis_label(xn))
     if yn:
-        ax.set_ylabel(lever_label(yn, unit=True))
-        if "share" in LEVERS_BY_NAME[yn].unit:
+        ax.set_ylabel(_world_axis_label(yn))
+        if _is_share(yn):
             from matplotlib.ticker import PercentFormatter
 
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-    if "share" in LEVERS_BY_NAME[xn].unit:
+    if _is_share(xn):
         from matplotlib.ticker import PercentFormatter
 
         ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
@@ -291,6 +291,24 @@ def discovery_figure(d):
     ax2.set_title("PRIM's peeling trajectory", fontsize=10)
     ax2.grid(alpha=0.3)
     return fig
+
+
+def _whole(name: str) -> bool:
+    """Whether an uncertain name is a whole-number lever (constants are real numbers)."""
+    return name in LEVERS_BY_NAME and LEVERS_BY_NAME[name].kind == "int"
+
+
+def _is_share(name: str) -> bool:
+    return name in LEVERS_BY_NAME and "share" in LEVERS_BY_NAME[name].unit
+
+
+def _world_axis_label(name: str) -> str:
+    """Axis label of an uncertain lever (lever table) or calibratable constant (its table)."""
+    from aiscale_sim.calibration.constants import CONSTANTS_BY_NAME
+
+    if name not in LEVERS_BY_NAME and name in CONSTANTS_BY_NAME:
+        return CONSTANTS_BY_NAME[name].axis_label
+    return lever_label(name, unit=True)
 
 
 def write_discovery(d) -> Path:

@@ -10,10 +10,13 @@ Worlds
         business_units = { low = 4, high = 16 }
         high_risk_share = { low = 0.05, high = 0.4 }
 
-    Only structure levers can be uncertain (a policy lever is a choice, not an uncertainty),
-    and each range must lie within the lever's bounds. The rule constants of the model
-    (:class:`aiscale_sim.pipeline.PipelineParams` and its siblings) carry no declared ranges
-    yet and cannot be set per run, so they are not uncertain here.
+    Only structure levers and the model's calibratable constants
+    (:data:`aiscale_sim.calibration.constants.CONSTANTS`, e.g. ``bass_q``) can be uncertain
+    (a policy lever is a choice, not an uncertainty). A lever's range must lie within the
+    lever's bounds, a constant's within its declared prior; each world's runs carry the
+    world's constants (``simulate(constants=...)``). By default the worlds also vary the three
+    constants whose priors come from published estimates rather than assumption: the Bass
+    coefficients of innovation and imitation and the data effort of a pilot.
 
     Worlds are sampled by Latin hypercube (:class:`scipy.stats.qmc.LatinHypercube`, seeded by
     the master seed); whole-number levers take the integer cell of their range.
@@ -41,45 +44,99 @@ import numpy as np
 import pandas as pd
 
 from aiscale_sim.budget import levers_from_budget
+from aiscale_sim.calibration.constants import CONSTANTS_BY_NAME
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.files import write_csv, write_text
 from aiscale_sim.labels import in_sentence, lever_label
-from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error, validate_levers
+from aiscale_sim.levers import LEVERS_BY_NAME, suggest, validate_levers
 from aiscale_sim.runner import Run, run_experiment, spawn_seeds
 from aiscale_sim.simulate import resolve, scenario_budget_cap
 from aiscale_sim.tomlfile import read_toml
 
-#: Ranges of the structure levers in the worlds sampled by default: name -> (low, high).
+#: Ranges in the worlds sampled by default: name -> (low, high). Structure levers, and the
+#: calibratable constants whose priors come from published estimates, over their whole prior.
 DEFAULT_UNCERTAIN: dict[str, tuple[float, float]] = {
     "business_units": (3, 16),
     "span_of_control": (4, 14),
     "tie_density": (3, 12),
     "weak_tie_share": (0.02, 0.3),
     "high_risk_share": (0.05, 0.4),
+    **{n: (CONSTANTS_BY_NAME[n].low, CONSTANTS_BY_NAME[n].high)
+       for n in ("bass_p", "bass_q", "data_effort")},
 }
 
 
+def is_constant(name: str) -> bool:
+    """Whether an uncertain name is a calibratable constant (else it is a structure lever)."""
+    return name in CONSTANTS_BY_NAME and name not in LEVERS_BY_NAME
+
+
+def uncertain_label(name: str) -> str:
+    """A person's name for an uncertain lever or constant (lever table, constants table)."""
+    return CONSTANTS_BY_NAME[name].label if is_constant(name) else lever_label(name)
+
+
+def uncertain_unit(name: str) -> str:
+    """The unit of an uncertain lever or constant."""
+    return CONSTANTS_BY_NAME[name].unit if is_constant(name) else LEVERS_BY_NAME[name].unit
+
+
+def _is_int(name: str) -> bool:
+    return name in LEVERS_BY_NAME and LEVERS_BY_NAME[name].kind == "int"
+
+
+def split_world(world: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, float]]:
+    """A sampled world as (lever values, calibratable constants), as plain numbers."""
+    levers, constants = {}, {}
+    for k, v in world.items():
+        if is_constant(k):
+            constants[k] = float(v)
+        else:
+            levers[k] = int(v) if _is_int(k) else float(v)
+    return levers, constants
+
+
 def parse_uncertain(table: Mapping[str, Any], source: str = "") -> dict[str, tuple[float, float]]:
-    """Check an ``[uncertain]`` table: structure levers, each ``{low, high}`` within bounds.
+    """Check an ``[uncertain]`` table of structure levers and calibratable constants.
+
+    Each name takes a range ``{low, high}`` within the lever's bounds or the constant's prior.
 
     Raises:
-        UserInputError: Unknown lever, a policy lever, a missing or bad bound, low >= high, or
-            a range outside the lever's bounds.
+        UserInputError: Unknown name, a policy lever, a missing or bad bound, low >= high, or
+            a range outside the lever's bounds or the constant's prior.
     """
     where = f" in {source}" if source else ""
     if not isinstance(table, Mapping) or not table:
         raise UserInputError(f"[uncertain]{where} must be a non-empty table of structure "
-                             "levers, e.g. business_units = { low = 4, high = 16 }")
+                             "levers or calibratable constants, e.g. "
+                             "business_units = { low = 4, high = 16 }")
     out = {}
     for name, rng in table.items():
+        if is_constant(name):
+            c = CONSTANTS_BY_NAME[name]
+            if not isinstance(rng, Mapping) or set(rng) != {"low", "high"}:
+                raise UserInputError(f"[uncertain]{where}: '{name}' must be a range "
+                                     f"{{ low = ..., high = ... }}, got {rng!r}")
+            lo = c.validate(rng["low"], f"[uncertain]{where} ({name}.low)")
+            hi = c.validate(rng["high"], f"[uncertain]{where} ({name}.high)")
+            if not lo < hi:
+                raise UserInputError(f"[uncertain]{where}: '{name}' needs low < high, got "
+                                     f"{lo:g} to {hi:g}")
+            out[name] = (lo, hi)
+            continue
         lv = LEVERS_BY_NAME.get(name)
         if lv is None:
-            raise unknown_lever_error(name, f"[uncertain]{where}")
+            known = {**LEVERS_BY_NAME, **CONSTANTS_BY_NAME}
+            raise UserInputError(
+                f"unknown lever '{name}' in [uncertain]{where}{suggest(name, known)}; "
+                "uncertain names are structure levers ('aiscale levers') or calibratable "
+                f"constants: {', '.join(CONSTANTS_BY_NAME)}")
         if lv.group != "structure":
             structure = ", ".join(n for n, x in LEVERS_BY_NAME.items() if x.group == "structure")
             raise UserInputError(f"[uncertain]{where}: '{name}' is a policy lever, a choice a "
-                                 f"leader makes, not an uncertainty; uncertain levers are the "
-                                 f"structure levers: {structure}")
+                                 f"leader makes, not an uncertainty; uncertain names are the "
+                                 f"structure levers ({structure}) and the calibratable "
+                                 f"constants ({', '.join(CONSTANTS_BY_NAME)})")
         if not isinstance(rng, Mapping) or set(rng) != {"low", "high"}:
             raise UserInputError(f"[uncertain]{where}: '{name}' must be a range "
                                  f"{{ low = ..., high = ... }}, got {rng!r}")
@@ -102,14 +159,15 @@ def read_uncertain(path: str | Path) -> dict[str, tuple[float, float]]:
     data = read_toml(Path(path), what="experiment", allowed=EXPERIMENT_KEYS,
                      tables=("set", "levers", "uncertain"))
     if "uncertain" not in data:
-        raise UserInputError(f"{path}: no [uncertain] table (ranges of structure levers, e.g. "
+        raise UserInputError(f"{path}: no [uncertain] table (ranges of structure levers or "
+                             "calibratable constants, e.g. "
                              "business_units = { low = 4, high = 16 })")
     return parse_uncertain(data["uncertain"], str(path))
 
 
 def sample_worlds(uncertain: Mapping[str, tuple[float, float]], n: int,
                   master_seed: int = 0) -> pd.DataFrame:
-    """``n`` worlds by Latin hypercube over the ranges; one column per uncertain lever."""
+    """``n`` worlds by Latin hypercube over the ranges; one column per uncertain name."""
     from scipy.stats import qmc
 
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
@@ -120,7 +178,7 @@ def sample_worlds(uncertain: Mapping[str, tuple[float, float]], n: int,
     cols = {}
     for j, name in enumerate(names):
         lo, hi = uncertain[name]
-        if LEVERS_BY_NAME[name].kind == "int":
+        if _is_int(name):
             cols[name] = np.minimum(lo + np.floor(u[:, j] * (hi - lo + 1)), hi).astype(int)
         else:
             cols[name] = lo + u[:, j] * (hi - lo)
@@ -215,7 +273,7 @@ def find_box(x: pd.DataFrame, y: np.ndarray, min_density: float = 0.8,
     limits = {}
     for name in x.columns:
         lo, hi = float(lims.loc[0, name]), float(lims.loc[1, name])
-        if LEVERS_BY_NAME.get(name) is not None and LEVERS_BY_NAME[name].kind == "int":
+        if _is_int(name):
             lo, hi = float(math.ceil(lo)), float(math.floor(hi))  # PRIM pastes half-way
         lo_on, hi_on = lo > init.loc[0, name], hi < init.loc[1, name]
         if not (lo_on or hi_on):
@@ -255,8 +313,8 @@ def box_in_words(box: Box, ranges: Mapping[str, tuple[float, float]],
     for name, (lo, hi) in box.limits.items():
         rlo, rhi = ranges.get(name, (-math.inf, math.inf))
         lo, hi = max(lo, rlo), min(hi, rhi)
-        label = in_sentence(lever_label(name))
-        is_int = LEVERS_BY_NAME.get(name) is not None and LEVERS_BY_NAME[name].kind == "int"
+        label = in_sentence(uncertain_label(name))
+        is_int = _is_int(name)
         verb = ("number" if is_int else "are") if label.endswith("s") else "is"
         lo_on = lo > rlo
         hi_on = hi < rhi
@@ -351,8 +409,7 @@ def discover(strategy: str, out: str | Path, *, uncertain: Mapping[str, tuple] |
     run_seeds = spawn_seeds(master_seed, seeds)
     design, keep, skipped = [], [], 0
     for i, w in worlds.iterrows():
-        world = {k: (int(v) if LEVERS_BY_NAME[k].kind == "int" else float(v))
-                 for k, v in w.items()}
+        world, constants = split_world(w)
         if world.get("employees", base["employees"]) < 10 * world.get(
                 "business_units", base["business_units"]):
             skipped += 1
@@ -363,7 +420,7 @@ def discover(strategy: str, out: str | Path, *, uncertain: Mapping[str, tuple] |
             skipped += 1
             continue
         name = f"world{i:04d}"
-        design += [Run(len(design) + j, name, levers, s, sc.phases, cap)
+        design += [Run(len(design) + j, name, levers, s, sc.phases, cap, constants)
                    for j, s in enumerate(run_seeds)]
         keep.append(i)
     if not design:
@@ -400,16 +457,19 @@ def discover(strategy: str, out: str | Path, *, uncertain: Mapping[str, tuple] |
              f"{seeds} seed(s) each; the strategy fails to pay back within the horizon in "
              f"{share:.0%} of them" + (f" ({skipped} worlds left out: the strategy's budget "
                                        "cannot be honoured there)" if skipped else "") + ".",
-             "", "Uncertain levers and their ranges:", ""]
+             "", ("Uncertain levers and constants, and their ranges:"
+                  if any(is_constant(n) for n in ranges)
+                  else "Uncertain levers and their ranges:"), ""]
     for name, (lo, hi) in ranges.items():
-        lines.append(f"- {lever_label(name)}: {_num(name, lo)} to {_num(name, hi)} "
-                     f"({LEVERS_BY_NAME[name].unit})")
+        kind = ", a calibratable constant" if is_constant(name) else ""
+        lines.append(f"- {uncertain_label(name)}: {_num(name, lo)} to {_num(name, hi)} "
+                     f"({uncertain_unit(name)}{kind})")
     lines += ["", "## PRIM's box", "", words[0].upper() + words[1:] + ".", ""]
     if box is not None:
-        lines += ["| lever | low | high |", "| --- | ---: | ---: |"]
+        lines += ["| lever or constant | low | high |", "| --- | ---: | ---: |"]
         for name, (lo, hi) in box.limits.items():
             rlo, rhi = ranges[name]
-            lines.append(f"| {lever_label(name)} | {_num(name, max(lo, rlo))} | "
+            lines.append(f"| {uncertain_label(name)} | {_num(name, max(lo, rlo))} | "
                          f"{_num(name, min(hi, rhi))} |")
         lines.append("")
     write_text(out / "box.md", "\n".join(lines) + "\n")
@@ -465,15 +525,15 @@ def across_worlds(strategies: Sequence[str], out: str | Path, *,
     run_seeds = spawn_seeds(master_seed, seeds)
     design: list[Run] = []
     for i, w in worlds.iterrows():
-        world = {k: (int(v) if LEVERS_BY_NAME[k].kind == "int" else float(v))
-                 for k, v in w.items()}
+        world, constants = split_world(w)
         try:
             per = [_world_levers(dict(sc.levers), sc.budget, world) for sc in scs]
         except UserInputError:
             continue
         for sc, levers in zip(scs, per, strict=True):
             design += [Run(len(design) + j, f"{sc.name}@world{i:04d}", levers, s, sc.phases,
-                           scenario_budget_cap(sc)) for j, s in enumerate(run_seeds)]
+                           scenario_budget_cap(sc), constants)
+                       for j, s in enumerate(run_seeds)]
     if not design:
         raise UserInputError("no sampled world lets every strategy honour its budget; narrow "
                              "the [uncertain] ranges")
@@ -514,5 +574,6 @@ def failure_share_by(worlds: pd.DataFrame, name: str, bins: int = 4) -> pd.Serie
 
 __all__: Sequence[str] = ["DEFAULT_UNCERTAIN", "Box", "Discovery", "across_worlds",
                           "box_in_words", "discover",
-                          "find_box", "import_ema", "parse_uncertain", "read_uncertain",
-                          "sample_worlds"]
+                          "find_box", "import_ema", "is_constant", "parse_uncertain",
+                          "read_uncertain", "sample_worlds", "split_world", "uncertain_label",
+                          "uncertain_unit"]

@@ -92,6 +92,7 @@ from aiscale_sim.simulate import (
 
 __all__ = [
     "COMPACT_EVERY",
+    "CONSTANT_PREFIX",
     "EXECUTORS",
     "FAILURES",
     "FORMAT_VERSION",
@@ -126,6 +127,8 @@ __all__ = [
 
 #: Prefix of the summary columns a run's ``measure`` function adds.
 MEASURE_PREFIX = "measure."
+#: Prefix of the summary columns holding the calibratable constants a run overrode.
+CONSTANT_PREFIX = "constant."
 
 
 def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -153,6 +156,8 @@ def _run_one(run: Run, steps: int, fingerprint: str | None = None,
         phased = {"phases": run.phases} if run.phases else {}
         if run.budget_cap is not None:
             phased["budget_cap"] = run.budget_cap
+        if run.constants:
+            phased["constants"] = dict(run.constants)
         result = simulate(dict(run.levers), seed=run.seed, steps=steps, **phased)
         measured = {} if measure is None else dict(measure(result))
     except Exception as e:  # a failing run is data, not the end of the experiment
@@ -164,6 +169,8 @@ def _run_one(run: Run, steps: int, fingerprint: str | None = None,
            and (v is None or (isinstance(v, float) and math.isnan(v)))]
     row: dict[str, Any] = {"run_id": run.run_id, "scenario": run.scenario, "seed": run.seed}
     row.update(run.levers)
+    for k, v in run.constants.items():  # which constants the run overrode (none: no columns)
+        row[f"{CONSTANT_PREFIX}{k}"] = float(v)
     for k, v in outcomes.items():
         row[k if k not in row else f"outcome.{k}"] = float("nan") if v is None else v
     row["nan_outcomes"] = ",".join(nan)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from aiscale_sim.calibration.constants import validate_constants
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error
 from aiscale_sim.scenarios import Phase, validate_phases
@@ -40,6 +41,9 @@ class Run:
         phases: Levers that change on given weeks (the scenario's phases; empty for none).
         budget_cap: The scenario's yearly budget in $M, which caps all its AI spending (None:
             no budget, no cap).
+        constants: Calibratable constants of the rules in place of their shipped values
+            (names and prior ranges in :data:`aiscale_sim.calibration.constants.CONSTANTS`;
+            empty for the shipped values), passed to ``simulate(constants=...)``.
     """
 
     run_id: int
@@ -48,8 +52,14 @@ class Run:
     seed: int
     phases: tuple[Phase, ...] = field(default=(), hash=False)
     budget_cap: float | None = None
+    constants: Mapping[str, float] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
+        if self.constants:
+            object.__setattr__(self, "constants", validate_constants(
+                dict(self.constants), f"run {self.run_id}"))
+        elif not isinstance(self.constants, dict):
+            object.__setattr__(self, "constants", {})
         if not (isinstance(self.phases, tuple)
                 and all(isinstance(ph, Phase) for ph in self.phases)):
             object.__setattr__(self, "phases", validate_phases(self.phases, f"run {self.run_id}"))
@@ -57,8 +67,9 @@ class Run:
     def as_dict(self) -> dict[str, Any]:
         """Plain-data form, as stored in the manifest.
 
-        ``phases`` is there only when the run has some, and ``budget_cap`` only when it has a
-        budget, so other runs keep the identity (and design hash) they had before.
+        ``phases`` is there only when the run has some, ``budget_cap`` only when it has a
+        budget and ``constants`` only when it overrides some, so other runs keep the identity
+        (and design hash) they had before.
         """
         d = {"run_id": self.run_id, "scenario": self.scenario, "seed": self.seed,
              "levers": dict(self.levers)}
@@ -66,6 +77,8 @@ class Run:
             d["phases"] = [ph.as_dict() for ph in self.phases]
         if self.budget_cap is not None:
             d["budget_cap"] = self.budget_cap
+        if self.constants:
+            d["constants"] = dict(self.constants)
         return d
 
     @classmethod
@@ -73,7 +86,8 @@ class Run:
         """The run of a manifest entry (:meth:`as_dict`)."""
         cap = d.get("budget_cap")
         return cls(int(d["run_id"]), d["scenario"], d["levers"], int(d["seed"]),
-                   d.get("phases") or (), None if cap is None else float(cap))
+                   d.get("phases") or (), None if cap is None else float(cap),
+                   dict(d.get("constants") or {}))
 
 
 class Design(list):
