@@ -731,6 +731,25 @@ def _interval(x: pd.Series) -> tuple[float, float, float, float, float]:
     return m, float(x.quantile(0.05)), float(x.quantile(0.95)), m - half, m + half
 
 
+def _drop_stale_judgement(folder: Path, best_trial: int) -> None:
+    """Remove a fresh-seed judgement of another best trial (a resumed study found a better one).
+
+    The judgement is derived from the study and reproducible from it; its folder cannot grow
+    into the new best trial's design, whose runs differ.
+    """
+    import shutil
+
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return
+    try:
+        judged = json.loads(manifest.read_text()).get("metadata", {}).get("best_trial")
+    except (OSError, ValueError):
+        return  # not ours to judge: the runner refuses a folder it cannot read
+    if judged is not None and int(judged) != best_trial:
+        shutil.rmtree(folder)
+
+
 def finish(problem: Problem, out: Path, study, reference: pd.DataFrame | None,
            run_kw: Mapping[str, Any]) -> OptimiseResult:
     """Write ``trials.csv``, run the best trial and the strategies on fresh seeds."""
@@ -750,6 +769,7 @@ def finish(problem: Problem, out: Path, study, reference: pd.DataFrame | None,
     named = {"optimised": best_levers, **problem.references}
     design = [r for j, (name, lv) in enumerate(named.items())
               for r in _runs(name, lv, problem.fresh_seeds, j * k, problem.total_musd)]
+    _drop_stale_judgement(out / FRESH_DIR, int(best_row["trial"]))
     fexp = run_experiment(design, out / FRESH_DIR, metadata={
         "command": "optimise", "part": "best trial and strategies on fresh seeds",
         "best_trial": int(best_row["trial"])}, **run_kw)

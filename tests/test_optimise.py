@@ -243,3 +243,15 @@ def test_a_new_study_starts_from_the_shipped_strategies(tmp_path):
     assert (r2.trials["started_from"].fillna("") != "").sum() == len(names)
     md = report_markdown(r2)
     assert "Warm start" in md and all(f"(`{n}`)" in md for n in names)
+
+
+def test_a_resumed_study_with_a_new_best_judges_it_afresh(tmp_path):
+    from aiscale_sim.optimise import _drop_stale_judgement
+
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"metadata": {"best_trial": 2}}')
+    _drop_stale_judgement(folder, 2)  # the same best trial: its runs are reused
+    assert folder.is_dir()
+    _drop_stale_judgement(folder, 4)  # a better trial since: the old judgement goes
+    assert not folder.exists()
