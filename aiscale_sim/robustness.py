@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,16 +113,7 @@ def parse_uncertain(table: Mapping[str, Any], source: str = "") -> dict[str, tup
     out = {}
     for name, rng in table.items():
         if is_constant(name):
-            c = CONSTANTS_BY_NAME[name]
-            if not isinstance(rng, Mapping) or set(rng) != {"low", "high"}:
-                raise UserInputError(f"[uncertain]{where}: '{name}' must be a range "
-                                     f"{{ low = ..., high = ... }}, got {rng!r}")
-            lo = c.validate(rng["low"], f"[uncertain]{where} ({name}.low)")
-            hi = c.validate(rng["high"], f"[uncertain]{where} ({name}.high)")
-            if not lo < hi:
-                raise UserInputError(f"[uncertain]{where}: '{name}' needs low < high, got "
-                                     f"{lo:g} to {hi:g}")
-            out[name] = (lo, hi)
+            out[name] = _range(name, rng, CONSTANTS_BY_NAME[name].validate, where)
             continue
         lv = LEVERS_BY_NAME.get(name)
         if lv is None:
@@ -137,16 +128,22 @@ def parse_uncertain(table: Mapping[str, Any], source: str = "") -> dict[str, tup
                                  f"leader makes, not an uncertainty; uncertain names are the "
                                  f"structure levers ({structure}) and the calibratable "
                                  f"constants ({', '.join(CONSTANTS_BY_NAME)})")
-        if not isinstance(rng, Mapping) or set(rng) != {"low", "high"}:
-            raise UserInputError(f"[uncertain]{where}: '{name}' must be a range "
-                                 f"{{ low = ..., high = ... }}, got {rng!r}")
-        lo = lv.validate(rng["low"], f"[uncertain]{where} ({name}.low)")
-        hi = lv.validate(rng["high"], f"[uncertain]{where} ({name}.high)")
-        if not lo < hi:
-            raise UserInputError(f"[uncertain]{where}: '{name}' needs low < high, got "
-                                 f"{lo} to {hi}")
-        out[name] = (lo, hi)
+        out[name] = _range(name, rng, lv.validate, where)
     return out
+
+
+def _range(name: str, rng: Any, validate: Callable[[Any, str], Any],
+           where: str) -> tuple[Any, Any]:
+    """An uncertain name's ``{ low = ..., high = ... }``, each end checked by ``validate``."""
+    if not isinstance(rng, Mapping) or set(rng) != {"low", "high"}:
+        raise UserInputError(f"[uncertain]{where}: '{name}' must be a range "
+                             f"{{ low = ..., high = ... }}, got {rng!r}")
+    lo = validate(rng["low"], f"[uncertain]{where} ({name}.low)")
+    hi = validate(rng["high"], f"[uncertain]{where} ({name}.high)")
+    if not lo < hi:
+        raise UserInputError(f"[uncertain]{where}: '{name}' needs low < high, got "
+                             f"{lo} to {hi}")
+    return lo, hi
 
 
 #: Keys an experiment file may have when ``discover`` reads it (a sweep's keys are allowed).
