@@ -189,6 +189,12 @@ def _kill_local_dask_workers(client) -> None:
     belong to someone else and are left alone.
     """
     cluster = getattr(client, "cluster", None)
+    if cluster is not None:
+        # The nanny logs the end it did not expect as an error with a traceback; this end is
+        # deliberate, and the experiment says itself what it kept.
+        import logging
+
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
     for nanny in list(getattr(cluster, "workers", {}).values()):
         if hasattr(nanny, "auto_restart"):
             nanny.auto_restart = False  # a killed worker is not started again
