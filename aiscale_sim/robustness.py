@@ -367,6 +367,21 @@ def _world_levers(base: Mapping[str, Any], budget: Mapping[str, Any] | None,
     return validate_levers(levers, "a sampled world")
 
 
+
+def _ranges_and_overrides(uncertain, overrides) -> tuple[dict, dict]:
+    """The worlds' uncertain ranges (the package's default when None) and the fixed levers.
+
+    Raises:
+        UserInputError: A name both uncertain and set.
+    """
+    ranges = dict(DEFAULT_UNCERTAIN if uncertain is None else uncertain)
+    overrides = dict(overrides or {})
+    both = sorted(set(ranges) & set(overrides))
+    if both:
+        raise UserInputError(f"--set {', '.join(both)}: uncertain in the worlds sampled, so "
+                             "they cannot also be set; drop them from --set or [uncertain]")
+    return ranges, overrides
+
 def discover(strategy: str, out: str | Path, *, uncertain: Mapping[str, tuple] | None = None,
              n_worlds: int = 200, seeds: int = 1, overrides: Mapping[str, Any] | None = None,
              master_seed: int = 0, steps: int | None = None, min_density: float = 0.8,
@@ -388,12 +403,7 @@ def discover(strategy: str, out: str | Path, *, uncertain: Mapping[str, tuple] |
         workers: Worker processes.
         progress: A progress bar.
     """
-    ranges = dict(DEFAULT_UNCERTAIN if uncertain is None else uncertain)
-    overrides = dict(overrides or {})
-    both = sorted(set(ranges) & set(overrides))
-    if both:
-        raise UserInputError(f"--set {', '.join(both)}: uncertain in the worlds sampled, so "
-                             "they cannot also be set; drop them from --set or [uncertain]")
+    ranges, overrides = _ranges_and_overrides(uncertain, overrides)
     if not (0 < min_density <= 1):
         raise UserInputError(f"the box's density must be in (0, 1], got {min_density!r}")
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
@@ -508,12 +518,7 @@ def across_worlds(strategies: Sequence[str], out: str | Path, *,
     """
     if len(strategies) < 2:
         raise UserInputError("regret needs at least two strategies to compare")
-    ranges = dict(DEFAULT_UNCERTAIN if uncertain is None else uncertain)
-    overrides = dict(overrides or {})
-    both = sorted(set(ranges) & set(overrides))
-    if both:
-        raise UserInputError(f"--set {', '.join(both)}: uncertain in the worlds sampled, so "
-                             "they cannot also be set; drop them from --set or [uncertain]")
+    ranges, overrides = _ranges_and_overrides(uncertain, overrides)
     scs = [resolve(x, overrides) for x in strategies]
     names = [sc.name for sc in scs]
     if len(set(names)) != len(names):
