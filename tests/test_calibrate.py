@@ -222,8 +222,8 @@ def test_an_interrupted_calibration_resumes_where_it_stopped(small_serial, tmp_p
     cal = _small()
     real = abc._progress_printer
 
-    def stop_in_population_2(stream, population, budget, spent):
-        report = real(stream, population, budget, spent)
+    def stop_in_population_2(stream, population, budget, spent, *more):
+        report = real(stream, population, budget, spent, *more)
 
         def hook(t, *args):
             report(t, *args)

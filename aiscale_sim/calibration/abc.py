@@ -459,28 +459,31 @@ def _check_folder(out: Path, spec: dict[str, Any]) -> bool:
 
 
 def _progress_printer(stream: TextIO | None, population: int, budget: int,
-                      spent: Callable[[], int]):
+                      spent: Callable[[], int], runs_per_particle: int = 1):
     start = time.monotonic()
+    k = int(runs_per_particle)
 
     def report(t, accepted, evaluated, ok, ana_vars):
         if stream is None:
             return
         from aiscale_sim.progress import _clock
 
-        used = spent() + evaluated  # pyABC records this population after the sampler returns
+        # pyABC records this population after the sampler returns; counts are in model runs
+        used, total = (spent() + evaluated) * k, budget * k
+        what = "simulations" if k == 1 else f"particles ({k} simulations each)"
         clock = _clock(time.monotonic() - start)
         if t < 0:
-            print(f"calibration sample: {evaluated} simulations from the prior; "
-                  f"{used:,} of {budget:,} simulations used, {clock}", file=stream, flush=True)
+            print(f"calibration sample: {evaluated} {what} from the prior; "
+                  f"{used:,} of {total:,} simulations used, {clock}", file=stream, flush=True)
             return
         eps = ana_vars.eps(t) if ana_vars is not None else float("nan")
         if not evaluated:
-            print(f"population {t}: not started, the budget left ({budget - used:,}) would not "
+            print(f"population {t}: not started, the budget left ({total - used:,}) would not "
                   "fill it", file=stream, flush=True)
         elif ok:
             print(f"population {t}: threshold {eps:.4g}, {accepted} of {evaluated} "
-                  f"simulations accepted ({accepted / evaluated:.0%}); {used:,} of "
-                  f"{budget:,} simulations used, {clock}", file=stream, flush=True)
+                  f"{what} accepted ({accepted / evaluated:.0%}); {used:,} of "
+                  f"{total:,} simulations used, {clock}", file=stream, flush=True)
         else:
             print(f"population {t}: budget spent after {accepted} of {population} particles; "
                   "not kept", file=stream, flush=True)
@@ -543,82 +546,121 @@ def run_calibration(cal: Calibration, out: str | Path, *, executor: str = "proce
         UserInputError: A folder that holds something else, a bad executor, or an unreachable
             scheduler; nothing is written then.
     """
-    import pyabc
-
-    from aiscale_sim.files import write_text as _write
-    from aiscale_sim.simulate import model_fingerprint, package_version
+    from aiscale_sim.simulate import model_fingerprint
 
     out = Path(out)
     spec = {**cal.as_dict(), "model_fingerprint": model_fingerprint()}
-    resuming = _check_folder(out, spec)
-    stream = (stream if stream is not None else sys.stderr) if progress else None
-    pool = Pool(executor, workers, scheduler)
     levers = validate_levers(cal.org.levers)
     model = OrgModel(levers, cal.free, cal.int_levers, tuple(cal.org.observed), cal.steps,
                      cal.seed)
+    ranges = {n: prior_range(n, cal.priors[n]) for n in cal.free}
+    with Pool(executor, workers, scheduler) as pool:
+        history, spent = fit(out, spec, model, ranges, dict(cal.org.observed), _distance(),
+                             budget=cal.budget, population=cal.population, seed=cal.seed,
+                             pool=pool, progress=progress, stream=stream)
+        return _write_outputs(cal, out, history, model, pool, spent)
 
-    with pool:  # connects to a scheduler before anything is written
-        out.mkdir(parents=True, exist_ok=True)
-        if not resuming:
-            _write(out / SPEC, json.dumps({**spec, "version": package_version()}, indent=2))
-        state = _read_state(out)
-        db_path = out / HISTORY
-        db = f"sqlite:///{db_path.resolve()}"
-        history_box: dict[str, Any] = {}
 
-        def spent() -> int:
-            h = history_box.get("h")
-            return int((h.total_nr_simulations or 0) if h is not None else 0) + int(
-                state["discarded"])
+def fit(out: Path, spec: dict[str, Any], model: Callable[[Mapping[str, float]], dict],
+        ranges: Mapping[str, tuple[float, float]], observed: Mapping[str, float], distance,
+        *, budget: int, population: int, seed: int, pool: Pool, progress: bool = True,
+        stream: TextIO | None = None, runs_per_particle: int = 1):
+    """Run pyABC's ABC-SMC into ``out`` (new, or resumed from its SQLite history).
 
-        def acceptance(t: int) -> float | None:
-            h = history_box.get("h")
-            if h is None or t < 1:
-                return None
-            pops = h.get_all_populations()
-            row = pops[pops.t == t - 1]
-            if row.empty or not row.samples.iloc[0]:
-                return None
-            return float(row.particles.iloc[0] / row.samples.iloc[0])
+    The part every calibration shares: the folder check, the seeded sampler over ``pool``,
+    uniform priors over ``ranges``, pyABC's history in ``out/history.db`` and the progress
+    lines.
 
-        sampler = _sampler_class()(pool, cal.seed, cal.budget, spent, acceptance,
-                                   _progress_printer(stream, cal.population, cal.budget, spent))
-        prior = pyabc.Distribution(**{
-            n: pyabc.RV("uniform", lo, hi - lo)
-            for n, (lo, hi) in ((n, prior_range(n, cal.priors[n])) for n in cal.free)})
-        abc = pyabc.ABCSMC(model, prior, _distance(), population_size=cal.population,
-                           sampler=sampler)
-        logger = logging.getLogger("ABC")
-        level = logger.level
-        logger.setLevel(logging.WARNING)  # progress is ours, one line per population
-        try:
-            if db_path.exists() and _has_population(db):
-                history_box["h"] = abc.load(db, 1)
-                if stream is not None and not state["finished"]:
-                    print(f"resuming {out}: {history_box['h'].n_populations} populations and "
-                          f"{spent():,} simulations kept", file=stream, flush=True)
-            else:
-                if db_path.exists():  # killed before the first population: start again
-                    db_path.unlink()
-                history_box["h"] = abc.new(db, dict(cal.org.observed))
-            if not state["finished"]:
-                try:
-                    abc.run(max_total_nr_simulations=cal.budget)
-                except KeyboardInterrupt:
-                    if stream is not None:
-                        kept = history_box["h"].n_populations
-                        print(f"interrupted: {max(kept, 0)} populations kept in {out}; run the "
-                              "same command again to resume", file=stream, flush=True)
-                    raise
-                state = {"discarded": state["discarded"] + sampler.discarded, "finished": True}
-                _write(out / STATE, json.dumps(state, indent=2))
-        finally:
-            logger.setLevel(level)
-        history = history_box["h"]
-        if history.n_populations < 1:
-            raise UserInputError(f"the budget of {cal.budget} simulations did not fill one "
-                                 "population; give a larger --budget")
-        return _write_outputs(cal, out, history, model, pool, spent())
+    Args:
+        out: Output folder (see :func:`run_calibration`).
+        spec: What decides the numbers; recorded as ``calibration.json`` and matched on resume.
+        model: pyABC's model: a particle's parameters in, its summary statistics out.
+        ranges: Each parameter's uniform prior, ``(low, high)``.
+        observed: The observed summary statistics.
+        distance: A pyABC distance.
+        budget: Most particles simulated in all (the calibration sample included).
+        population: Particles per population.
+        seed: Master seed.
+        pool: Where particles are simulated (entered).
+        progress: A line per population on ``stream`` (default standard error).
+        stream: Where progress goes.
+        runs_per_particle: Model runs one particle costs (progress counts runs).
+
+    Returns:
+        ``(history, spent)``: pyABC's ``History`` and the particles simulated in all.
+
+    Raises:
+        UserInputError: A folder that holds something else, or a budget that filled no
+            population.
+    """
+    import pyabc
+
+    from aiscale_sim.files import write_text as _write
+    from aiscale_sim.simulate import package_version
+
+    resuming = _check_folder(out, spec)
+    stream = (stream if stream is not None else sys.stderr) if progress else None
+    out.mkdir(parents=True, exist_ok=True)
+    if not resuming:
+        _write(out / SPEC, json.dumps({**spec, "version": package_version()}, indent=2))
+    state = _read_state(out)
+    db_path = out / HISTORY
+    db = f"sqlite:///{db_path.resolve()}"
+    history_box: dict[str, Any] = {}
+
+    def spent() -> int:
+        h = history_box.get("h")
+        return int((h.total_nr_simulations or 0) if h is not None else 0) + int(
+            state["discarded"])
+
+    def acceptance(t: int) -> float | None:
+        h = history_box.get("h")
+        if h is None or t < 1:
+            return None
+        pops = h.get_all_populations()
+        row = pops[pops.t == t - 1]
+        if row.empty or not row.samples.iloc[0]:
+            return None
+        return float(row.particles.iloc[0] / row.samples.iloc[0])
+
+    sampler = _sampler_class()(pool, seed, budget, spent, acceptance,
+                               _progress_printer(stream, population, budget, spent,
+                                                 runs_per_particle))
+    prior = pyabc.Distribution(**{n: pyabc.RV("uniform", lo, hi - lo)
+                                  for n, (lo, hi) in ranges.items()})
+    abc = pyabc.ABCSMC(model, prior, distance, population_size=population, sampler=sampler)
+    logger = logging.getLogger("ABC")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # progress is ours, one line per population
+    try:
+        if db_path.exists() and _has_population(db):
+            history_box["h"] = abc.load(db, 1)
+            if stream is not None and not state["finished"]:
+                print(f"resuming {out}: {history_box['h'].n_populations} populations and "
+                      f"{spent() * runs_per_particle:,} simulations kept", file=stream,
+                      flush=True)
+        else:
+            if db_path.exists():  # killed before the first population: start again
+                db_path.unlink()
+            history_box["h"] = abc.new(db, dict(observed))
+        if not state["finished"]:
+            try:
+                abc.run(max_total_nr_simulations=budget)
+            except KeyboardInterrupt:
+                if stream is not None:
+                    kept = history_box["h"].n_populations
+                    print(f"interrupted: {max(kept, 0)} populations kept in {out}; run the "
+                          "same command again to resume", file=stream, flush=True)
+                raise
+            state = {"discarded": state["discarded"] + sampler.discarded, "finished": True}
+            _write(out / STATE, json.dumps(state, indent=2))
+    finally:
+        logger.setLevel(level)
+    history = history_box["h"]
+    if history.n_populations < 1:
+        raise UserInputError(f"the budget of {budget * runs_per_particle} simulations did not "
+                             "fill one population; give a larger --budget")
+    return history, spent()
 
 
 def _has_population(db: str) -> bool:
