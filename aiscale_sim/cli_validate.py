@@ -51,6 +51,10 @@ def register(subparsers) -> None:
     v.add_argument("--steps", type=int_arg(1, MAX_STEPS), default=None,
                    help="weeks per run (default 260; shorter runs leave some patterns "
                    "without a value)")
+    v.add_argument("--constants", default=None, metavar="FILE",
+                   help="a constants file ([constants] table, as 'aiscale calibrate --facts' "
+                   "writes constants.toml): run with these calibratable constants in place "
+                   "of the shipped ones")
     v.add_argument("--bass", nargs=2, type=_float, metavar=("P", "Q"), default=None,
                    help="run the Bass special case with yearly coefficients P (above 0, at "
                    "most 1) and Q (0 to 2); writes bass.json and bass.png")
@@ -71,8 +75,13 @@ def cmd_validate(args) -> int:
     from aiscale_sim.evidence.plots import save_validation
     from aiscale_sim.evidence.validate import format_validation, run_validation
 
+    constants = None
+    if args.constants:
+        from aiscale_sim.calibration.constants import load_constants
+
+        constants = load_constants(args.constants)  # before anything is written
     out = Path(args.out)
-    validation = run_validation(out, seeds=args.seeds, steps=args.steps,
+    validation = run_validation(out, seeds=args.seeds, steps=args.steps, constants=constants,
                                 executor="dask" if args.scheduler else args.executor,
                                 workers=args.workers, scheduler=args.scheduler,
                                 progress=not args.quiet)

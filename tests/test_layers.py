@@ -30,7 +30,7 @@ LAYERS = {
     QUESTIONS: ["sweep", "compare", "sensitivity.analysis", "sensitivity.evaluators",
                 "sensitivity.problem", "evidence.patterns", "evidence.validate", "evidence.bass",
                 "optimise", "robustness", "ema", "calibration", "calibration.observed",
-                "calibration.abc", "regimes"],
+                "calibration.abc", "calibration.facts", "regimes"],
     # sensitivity's front door and its one-call API save an analysis with its figures, as the
     # CLI does, so they sit with the figures.
     FACES: ["cli", "cli_args", "cli_experiments", "cli_sensitivity", "docs", "report", "plots",

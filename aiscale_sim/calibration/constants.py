@@ -176,3 +176,31 @@ def format_table() -> str:
         lines.append(f"| `{c.name}` | `{OWNERS[c.owner].__name__}` | {c.default:g} | "
                      f"{c.low:g} to {c.high:g} | {c.unit} | {c.source} |")
     return "\n".join(lines)
+
+
+#: Top-level keys of a constants file.
+CONSTANTS_FILE_KEYS = ("name", "description", "constants")
+
+
+def load_constants(path) -> dict[str, float]:
+    """Read a constants file: a TOML file with a ``[constants]`` table of calibratable constants.
+
+    ``aiscale calibrate --facts`` writes one (``constants.toml``); ``aiscale validate
+    --constants FILE`` and ``aiscale run --constants FILE`` read it.
+
+    Raises:
+        UserInputError: A missing or broken file, an unknown key or constant, or a value
+            outside the constant's prior range; the message names the file.
+    """
+    from pathlib import Path
+
+    from aiscale_sim.tomlfile import read_toml
+
+    path = Path(path)
+    data = read_toml(path, what="constants", allowed=CONSTANTS_FILE_KEYS,
+                     tables=("constants",), strings=("name", "description"))
+    if "constants" not in data:
+        raise UserInputError(f"{path}: no [constants] table; give the calibratable constants "
+                             f"by name under [constants] (allowed: "
+                             f"{', '.join(CONSTANTS_BY_NAME)})")
+    return validate_constants(data["constants"], str(path))

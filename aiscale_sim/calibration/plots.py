@@ -175,3 +175,146 @@ def save_figures(result: Any) -> list[Path]:
     ]
     result.written.extend(files)
     return files
+
+
+# --- the model's constants fitted to the facts (``calibrate --facts``) ----------------------
+
+SHIPPED_COLOUR = "#444444"
+
+
+def facts_marginals_figure(posterior: pd.DataFrame, cal: Any):
+    """One panel per fitted constant: the weighted posterior, the prior and the shipped value.
+
+    Args:
+        posterior: The last population (a column per free constant and ``weight``).
+        cal: The :class:`~aiscale_sim.calibration.facts.FactsCalibration`.
+    """
+    plt = _pyplot()
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from aiscale_sim.calibration.constants import CONSTANTS_BY_NAME
+
+    rows, cols = _grid(len(cal.free))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.2 * rows + 1.0),
+                             squeeze=False, constrained_layout=True)
+    w = posterior["weight"].to_numpy(dtype=float)
+    for ax, name in zip(axes.flat, cal.free, strict=False):
+        c = CONSTANTS_BY_NAME[name]
+        x = posterior[name].to_numpy(dtype=float)
+        ax.hist(x, bins=np.linspace(c.low, c.high, 21), weights=w, density=True,
+                color=POSTERIOR_COLOUR, alpha=0.75)
+        ax.axhline(1.0 / (c.high - c.low), color=PRIOR_COLOUR, ls="--", lw=1.4)
+        q05, q95 = _weighted_quantiles(x, w, (0.05, 0.95))
+        mean = float(np.sum(x * w) / w.sum())
+        ax.axvspan(q05, q95, color=POSTERIOR_COLOUR, alpha=0.12, lw=0)
+        ax.axvline(mean, color="black", lw=1.6)
+        ax.axvline(c.default, color=OBSERVED_COLOUR, lw=1.8, ls=":")
+        ax.set_xlim(c.low, c.high)
+        ax.set_xlabel(c.axis_label)
+        ax.set_ylabel("density")
+        ax.set_title(f"{c.label}: {mean:.3g} (90%: {q05:.3g} to {q95:.3g})\n"
+                     f"shipped {c.default:g}", fontsize=9.5)
+    for ax in list(axes.flat)[len(cal.free):]:
+        ax.set_visible(False)
+    handles = [Patch(color=POSTERIOR_COLOUR, alpha=0.75, label="posterior (last population)"),
+               Patch(color=POSTERIOR_COLOUR, alpha=0.12, label="90% interval"),
+               Line2D([], [], color="black", lw=1.6, label="posterior mean"),
+               Line2D([], [], color=OBSERVED_COLOUR, lw=1.8, ls=":", label="shipped value"),
+               Line2D([], [], color=PRIOR_COLOUR, ls="--", lw=1.4,
+                      label="prior (uniform over its range)")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=5, frameon=False,
+               fontsize=9)
+    fig.suptitle(f"The model's constants fitted to {len(cal.patterns)} stylized-fact "
+                 f"patterns by ABC-SMC ({cal.budget:,} simulations, seed {cal.seed})",
+                 fontsize=11)
+    return fig
+
+
+def facts_check_figure(check: pd.DataFrame, seeds: int):
+    """Every expressed pattern with the shipped and the calibrated constants, on its band.
+
+    Args:
+        check: One row per pattern (the ``check.csv`` of a facts calibration).
+        seeds: Seeds per scenario of the two validations.
+    """
+    plt = _pyplot()
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from aiscale_sim.evidence.patterns import PATTERNS_BY_ID
+    from aiscale_sim.evidence.plots import BAND, BAND_EDGE, COLOURS, _fmt, _limits, _scale
+
+    n = len(check)
+    fig = plt.figure(figsize=(13.5, 0.5 * n + 2.0))
+    top = 1.0 - 1.3 / fig.get_figheight()
+    bottom = 0.45 / fig.get_figheight()
+    gs = fig.add_gridspec(n, 1, left=0.33, right=0.78, top=top, bottom=bottom, hspace=0.9)
+    for i, r in enumerate(check.itertuples()):
+        p = PATTERNS_BY_ID[r.id]
+        ax = fig.add_subplot(gs[i, 0])
+        ax.text(-0.02, 0.5, f"{r.id}  ({r.role})\n{p.output}", transform=ax.transAxes,
+                ha="right", va="center", fontsize=7.5, linespacing=1.1,
+                color="#000000" if r.role == "fitted" else "#555555")
+        k = _scale(p.unit)
+        lo, hi = p.low * k, p.high * k
+        shipped, cal = r.shipped * k, r.calibrated * k
+        ilo, ihi = r.calibrated_low * k, r.calibrated_high * k
+        xmin, xmax = _limits(lo, hi, [shipped, cal, ilo, ihi])
+        if p.unit == "share":
+            xmin, xmax = max(xmin, -3.0), min(xmax, 103.0)
+        ax.axvspan(lo if math.isfinite(lo) else xmin, hi if math.isfinite(hi) else xmax,
+                   color=BAND, ec=BAND_EDGE, lw=0.8)
+        if math.isfinite(ilo) and math.isfinite(ihi) and p.how != "constant":
+            ax.plot([ilo, ihi], [-0.3, -0.3], color="#222222", lw=2.0, solid_capstyle="butt")
+        if math.isfinite(shipped):
+            ax.plot([shipped], [0.35], "o", mfc="white", mec=COLOURS.get(r.shipped_verdict),
+                    mew=1.6, ms=7, zorder=3)
+        if math.isfinite(cal):
+            ax.plot([cal], [-0.3], "o", color=COLOURS.get(r.calibrated_verdict), ms=7,
+                    zorder=3)
+        ax.set_xlim(xmin, xmax)
+        ax.set_ylim(-1, 1)
+        ax.set_yticks([])
+        for side in ("left", "right", "top"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(axis="x", labelsize=7, length=2, pad=1)
+        if p.unit == "share":
+            ax.xaxis.set_major_formatter(lambda x, _: f"{x:g}%")
+        ax.text(1.03, 0.5, f"shipped {_fmt(shipped, p.unit)} ({r.shipped_verdict})\n"
+                f"calibrated {_fmt(cal, p.unit)} ({r.calibrated_verdict})",
+                transform=ax.transAxes, ha="left", va="center", fontsize=7.5,
+                color=COLOURS.get(r.calibrated_verdict, "#333333"))
+    fitted = int((check.role == "fitted").sum())
+    fig.suptitle("Stylized facts with the shipped and the calibrated constants\n"
+                 f"{fitted} patterns fitted, {n - fitted} held out; means over seeds 0-"
+                 f"{seeds - 1} of each scenario", fontsize=11,
+                 y=1.0 - 0.1 / fig.get_figheight(), va="top")
+    handles = [Patch(facecolor=BAND, edgecolor=BAND_EDGE, label="target band"),
+               Line2D([], [], marker="o", ls="", mfc="white", mec="#444444", mew=1.6,
+                      label="shipped constants (mean)"),
+               Line2D([], [], marker="o", ls="", color=COLOURS["met"],
+                      label="calibrated: met"),
+               Line2D([], [], marker="o", ls="", color=COLOURS["missed"],
+                      label="calibrated: missed"),
+               Line2D([], [], color="#222222", lw=2.0, label="calibrated 90% interval")]
+    fig.legend(handles=handles, loc="upper center", ncol=5, frameon=False, fontsize=8.5,
+               bbox_to_anchor=(0.5, 1.0 - 0.65 / fig.get_figheight()))
+    return fig
+
+
+def save_facts_figures(result: Any) -> list[Path]:
+    """Draw a facts calibration's marginals and check into its folder (added to ``written``)."""
+    from aiscale_sim.calibration.facts import CHECK_PNG, MARGINALS
+    from aiscale_sim.files import save_figure
+
+    out = Path(result.path)
+    cal = result.calibration
+    files = [
+        save_figure(facts_marginals_figure(result.posterior, cal), out / MARGINALS, dpi=120,
+                    bbox_inches="tight"),
+        save_figure(facts_check_figure(result.check, cal.check_seeds), out / CHECK_PNG,
+                    dpi=120, bbox_inches="tight"),
+    ]
+    result.written.extend(files)
+    return files

@@ -226,10 +226,12 @@ def _share(values: np.ndarray) -> float:
     return float(values.mean()) if len(values) else math.nan
 
 
-def _bass(name: str) -> Callable[[], float]:
-    def value() -> float:
+def _bass(name: str) -> Callable[..., float]:
+    def value(constants: Mapping[str, float] | None = None) -> float:
         from aiscale_sim.employees import EmployeeParams
 
+        if constants and name in constants:  # the runs used another value than the shipped
+            return float(constants[name])
         return float(getattr(EmployeeParams(), name))
 
     return value
@@ -447,7 +449,8 @@ def _per_seed_values(pattern: Pattern, get: Getter) -> np.ndarray:
     return values[~np.isnan(values)]
 
 
-def pattern_values(runs, patterns: Sequence[Pattern] = PATTERNS) -> dict[str, float]:
+def pattern_values(runs, patterns: Sequence[Pattern] = PATTERNS,
+                   constants: Mapping[str, float] | None = None) -> dict[str, float]:
     """Each pattern's value (the model's value for its fact) from a set of runs.
 
     The function a calibration against the facts compares with the targets.
@@ -458,6 +461,8 @@ def pattern_values(runs, patterns: Sequence[Pattern] = PATTERNS) -> dict[str, fl
             ``measure.<name>`` columns of :func:`measure`. Only seeds present in every
             scenario count, so pairs stay paired.
         patterns: The patterns to compute (default: all of them).
+        constants: Calibratable constants the runs used in place of the shipped values (a
+            ``constant`` pattern reads its value there).
 
     Returns:
         ``{pattern id: value}`` (NaN where the runs have nothing to measure).
@@ -467,7 +472,7 @@ def pattern_values(runs, patterns: Sequence[Pattern] = PATTERNS) -> dict[str, fl
     out = {}
     for p in patterns:
         if p.how == "constant":
-            out[p.id] = float(p.compute())
+            out[p.id] = float(p.compute(constants))
         elif p.how == "per_seed":
             v = _per_seed_values(p, get)
             out[p.id] = float(v.mean()) if len(v) else math.nan
@@ -515,7 +520,8 @@ def _bootstrap(pattern: Pattern, frames: Mapping[str, Any], n_seeds: int) -> tup
     return float(lo), float(hi)
 
 
-def evaluate(runs, patterns: Sequence[Pattern] = PATTERNS) -> list[PatternResult]:
+def evaluate(runs, patterns: Sequence[Pattern] = PATTERNS,
+             constants: Mapping[str, float] | None = None) -> list[PatternResult]:
     """Each pattern's value and 90% interval over a set of runs (see :func:`pattern_values`)."""
     seeds, frames = _by_seed(runs)
     get = _getter(frames)
@@ -523,7 +529,7 @@ def evaluate(runs, patterns: Sequence[Pattern] = PATTERNS) -> list[PatternResult
     for p in patterns:
         nan2 = (math.nan, math.nan)
         if p.how == "constant":
-            v = float(p.compute())
+            v = float(p.compute(constants))
             results.append(PatternResult(p, v, (v, v), 0, ()))
             continue
         used = tuple(int(s) for s in seeds)

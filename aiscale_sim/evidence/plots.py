@@ -107,7 +107,9 @@ def dashboard_figure(validation):
     fig.suptitle("Stylized facts against the model: each fact's target band and the simulated "
                  "90% interval\n"
                  f"aiscale-sim {validation.version}, seeds 0-{seeds[-1] if seeds else 0} in "
-                 f"each of {len(validation.scenarios)} scenarios, {validation.steps} weeks",
+                 f"each of {len(validation.scenarios)} scenarios, {validation.steps} weeks"
+                 + (f", {len(validation.constants)} constants not the shipped values"
+                    if getattr(validation, "constants", None) else ""),
                  fontsize=11, y=1.0 - 0.1 / fig.get_figheight(), va="top")
     handles = [Patch(facecolor=BAND, edgecolor=BAND_EDGE, label="target band"),
                Line2D([], [], color="#222222", lw=2.2, label="simulated 90% interval"),

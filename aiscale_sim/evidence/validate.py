@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +145,8 @@ class Validation:
         version: aiscale-sim version that ran.
         experiment: The experiment folder of the runs.
         failures: Runs that failed (left out of the patterns).
+        constants: Calibratable constants the runs used in place of the shipped values
+            (empty: the shipped values).
     """
 
     rows: list[Row]
@@ -154,6 +156,7 @@ class Validation:
     version: str
     experiment: str | None = None
     failures: int = 0
+    constants: dict[str, float] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -166,10 +169,10 @@ class Validation:
         return [r.as_dict() for r in self.rows]
 
     def provenance(self) -> dict[str, Any]:
-        """Seeds, steps, scenarios, version and folder: what every result records."""
+        """Seeds, steps, scenarios, constants, version and folder: what every result records."""
         return {"version": self.version, "seeds": self.seeds, "steps": self.steps,
-                "scenarios": self.scenarios, "experiment": self.experiment,
-                "failed_runs": self.failures}
+                "scenarios": self.scenarios, "constants": dict(self.constants),
+                "experiment": self.experiment, "failed_runs": self.failures}
 
     def to_json(self) -> dict[str, Any]:
         """Everything, for ``validation.json``."""
@@ -188,11 +191,13 @@ class Validation:
                           json.dumps(self.to_json(), indent=2, allow_nan=False) + "\n")
 
 
-def build_design(n_seeds: int, scenarios: Sequence[str] | None = None):
+def build_design(n_seeds: int, scenarios: Sequence[str] | None = None,
+                 constants: dict[str, float] | None = None):
     """Every scenario the patterns need, on seeds ``0 .. n_seeds - 1`` each.
 
     Seeds are the plain integers, as ``simulate(..., seed=s)`` takes them, so the baseline's
     numbers are those of ``simulate("baseline", seed=s)`` (and of the table in docs/ODD.md).
+    ``constants`` (calibratable constants by name) replace the shipped values in every run.
     """
     from aiscale_sim.runner import Design, Run
     from aiscale_sim.simulate import resolve
@@ -205,15 +210,19 @@ def build_design(n_seeds: int, scenarios: Sequence[str] | None = None):
     for name in names:
         sc = resolve("baseline", dict(SCENARIOS[name]))
         start = len(runs)
-        runs += [Run(start + s, name, dict(sc.levers), s) for s in range(n_seeds)]
-    return Design(runs, master_seed=None, kind="scenarios",
-                  info={"scenarios": names, "n_seeds": n_seeds, "seeds": "0..n_seeds-1"})
+        runs += [Run(start + s, name, dict(sc.levers), s, constants=dict(constants or {}))
+                 for s in range(n_seeds)]
+    info = {"scenarios": names, "n_seeds": n_seeds, "seeds": "0..n_seeds-1"}
+    if constants:
+        info["constants"] = dict(constants)
+    return Design(runs, master_seed=None, kind="scenarios", info=info)
 
 
 def run_validation(out: str | Path, *, seeds: int = DEFAULT_SEEDS, steps: int | None = None,
                    executor: str = "processes", workers: int | None = None,
                    scheduler: str | None = None, progress: bool = True,
-                   patterns: Sequence[Pattern] = PATTERNS) -> Validation:
+                   patterns: Sequence[Pattern] = PATTERNS,
+                   constants: dict[str, float] | None = None) -> Validation:
     """Run what the patterns need into ``out/runs`` and evaluate every pattern.
 
     Running again into the same folder reuses the finished runs (more seeds add runs).
@@ -228,6 +237,8 @@ def run_validation(out: str | Path, *, seeds: int = DEFAULT_SEEDS, steps: int | 
         scheduler: Address of a running Dask scheduler.
         progress: Show the runner's progress bar.
         patterns: The patterns to evaluate (default: all).
+        constants: Calibratable constants in place of the shipped values (see
+            :data:`aiscale_sim.calibration.constants.CONSTANTS`; None: the shipped values).
 
     Returns:
         The :class:`Validation` (not yet saved; see :meth:`Validation.save`).
@@ -236,7 +247,10 @@ def run_validation(out: str | Path, *, seeds: int = DEFAULT_SEEDS, steps: int | 
     from aiscale_sim.simulate import package_version
 
     names = scenarios_needed(patterns)
-    design = build_design(seeds, names)
+    from aiscale_sim.calibration.constants import validate_constants
+
+    constants = validate_constants(constants or {})
+    design = build_design(seeds, names, constants)
     exp = run_experiment(design, Path(out) / RUNS_DIR, steps=steps, executor=executor,
                          workers=workers, scheduler=scheduler, progress=progress,
                          weekly=["adoption_share"], measure=_measure(),
@@ -250,16 +264,18 @@ def run_validation(out: str | Path, *, seeds: int = DEFAULT_SEEDS, steps: int | 
                              f"{', '.join(missing)} (made by another version); use another "
                              "output folder or delete this one")
     if len(runs):
-        results = evaluate(runs, patterns)
+        results = evaluate(runs, patterns, constants)
     else:  # every run failed: nothing met, nothing to measure
-        results = [PatternResult(p, float(p.compute()) if p.how == "constant" else math.nan,
-                                 (math.nan, math.nan), 0, ()) for p in patterns]
+        results = [PatternResult(p, float(p.compute(constants)) if p.how == "constant"
+                                 else math.nan, (math.nan, math.nan), 0, ())
+                   for p in patterns]
     failed = 0 if exp.failures is None else len(exp.failures)
     subset = {p.id for p in patterns} != {p.id for p in PATTERNS}
     return Validation(rows=build_rows(results, subset=subset),
                       seeds=list(range(seeds)), steps=int(exp.manifest["steps"]),
                       scenarios={n: dict(SCENARIOS[n]) for n in names},
-                      version=package_version(), experiment=str(exp.path), failures=failed)
+                      version=package_version(), experiment=str(exp.path), failures=failed,
+                      constants=constants)
 
 
 def _measure():
@@ -317,8 +333,10 @@ HEADER = ["id", "strength", "model output", "target", "simulated", "90% interval
 
 def _heading(v: Validation) -> str:
     seeds = f"0..{v.seeds[-1]}" if v.seeds else "none"
+    constants = ("; constants " + ", ".join(f"{k} = {x:g}" for k, x in v.constants.items())
+                 if v.constants else "")
     return (f"aiscale-sim {v.version}: {len(v.scenarios)} scenarios x seeds {seeds}, "
-            f"{v.steps} weeks; runs in {v.experiment}")
+            f"{v.steps} weeks{constants}; runs in {v.experiment}")
 
 
 def _tally(v: Validation) -> str:
