@@ -46,3 +46,14 @@ def test_calibration_benchmark_runs_in_its_quick_mode():
     assert re.search(r"simulations: [0-9]+ in [0-9]+ populations", out), out
     assert re.search(r"wall time: [0-9.]+ s", out) and "load average" in out
     assert re.search(r"posterior executive_sponsorship: mean [0-9.]+", out), out
+
+
+def test_facts_calibration_benchmark_runs_in_its_quick_mode():
+    script = Path(__file__).parents[1] / "experiments" / "bench_calibrate_facts.py"
+    proc = subprocess.run([sys.executable, str(script), "--quick", "--executor", "serial"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert re.search(r"simulations: [0-9,]+ \([0-9,]+ particles\) in [0-9]+ populations", out)
+    assert re.search(r"wall time of the fit: [0-9.]+ s", out) and "load average" in out
+    assert re.search(r"posterior data_effort: mean [0-9.]+", out), out
