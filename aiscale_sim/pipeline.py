@@ -349,19 +349,22 @@ class BudgetRoom:
     lives. A pilot is launched only if two things still fit after it:
 
     - this year's spending: what is spent so far, plus the committed weekly rate for every
-      week left in the year, at most the total. The committed rate is this week's spending
-      at the current run rate, plus the expected rise as running pilots go live
-      (:func:`expected_go_live_cost`), plus the new commitments;
-    - the yearly run rate it leaves the next year: 52 weeks of that weekly rate, at most the
-      total (without it, money left at a year's end would buy pilots whose running costs
-      overrun every year after).
+      week left in the year, plus the salaries of the AI-staff openings from their start
+      weeks (:func:`open_positions_cost`), at most the total. The committed rate is this
+      week's spending at the current run rate, plus the expected rise as pilots being built
+      or waiting in purgatory go live (:func:`expected_go_live_cost`), plus the new
+      commitments;
+    - the yearly run rate it leaves the next year: 52 weeks of that weekly rate and of the
+      openings' salaries, at most the total (without it, money left at a year's end would buy
+      pilots whose running costs overrun every year after).
 
     When nothing more fits, the strategy launches no more pilots (nor copies or extensions
-    of live use cases) until there is room again. Staff, training and the other spend levers
-    are fixed by the budget's split and are not cut. The rule is prudent, not exact: more
-    pilots than expected may go live (a bought one's licence then rises to the full price),
-    adoption raises incentive payments and staff are hired back, so a year can end a few per
-    cent over; the first year ends under, while the first pilots start (docs/ODD.md, 7.13).
+    of live use cases) until there is room again; while this year's forecast is over the
+    total, it also freezes hiring (:func:`aiscale_sim.talent.hiring_frozen`). Training and
+    the other spend levers are fixed by the budget's split and are not cut, nor are staff laid
+    off or live use cases retired. The rule is prudent, not exact: the first year ends under,
+    while the first pilots start; measured, every later year ends within 5% of the total,
+    most a few per cent under (docs/ODD.md, 7.11).
 
     Attributes:
         year: $M this budget year can still take.

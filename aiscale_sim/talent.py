@@ -24,7 +24,9 @@ Retention"). Once a week (:func:`talent_step`, after the production gate):
    filled after ``hire_lag_weeks`` (10): data-science and analytics postings stay open 45
    days on average (Markow et al. 2017, "The Quant Crunch"), plus a notice period of about a
    month (assumed). Openings above a lowered target are cancelled, latest first; nobody is
-   laid off, so teams shrink only as people leave.
+   laid off, so teams shrink only as people leave. A strategy with a budget freezes hiring
+   while its budget year's forecast is over the cap (:func:`hiring_frozen`): openings due
+   wait until it fits again.
 4. **Newcomers** know the business no better than a team starting out on another unit's work
    (``newcomer_knowledge``, the 0.25 of docs/ODD.md section 5.3): joining dilutes the team's
    domain knowledge, which then grows again with work
