@@ -23,7 +23,7 @@ import numpy as np
 
 from aiscale_sim import portfolio
 from aiscale_sim.agents import AITeam, UseCase
-from aiscale_sim.states import Stage
+from aiscale_sim.states import PURGATORY_REASONS, Stage
 
 if TYPE_CHECKING:
     from aiscale_sim.model import EnterpriseModel
@@ -349,19 +349,22 @@ class BudgetRoom:
     lives. A pilot is launched only if two things still fit after it:
 
     - this year's spending: what is spent so far, plus the committed weekly rate for every
-      week left in the year, at most the total. The committed rate is this week's spending
-      at the current run rate, plus the expected rise as running pilots go live
-      (:func:`expected_go_live_cost`), plus the new commitments;
-    - the yearly run rate it leaves the next year: 52 weeks of that weekly rate, at most the
-      total (without it, money left at a year's end would buy pilots whose running costs
-      overrun every year after).
+      week left in the year, plus the salaries of the AI-staff openings from their start
+      weeks (:func:`open_positions_cost`), at most the total. The committed rate is this
+      week's spending at the current run rate, plus the expected rise as pilots being built
+      or waiting in purgatory go live (:func:`expected_go_live_cost`), plus the new
+      commitments;
+    - the yearly run rate it leaves the next year: 52 weeks of that weekly rate and of the
+      openings' salaries, at most the total (without it, money left at a year's end would buy
+      pilots whose running costs overrun every year after).
 
     When nothing more fits, the strategy launches no more pilots (nor copies or extensions
-    of live use cases) until there is room again. Staff, training and the other spend levers
-    are fixed by the budget's split and are not cut. The rule is prudent, not exact: more
-    pilots than expected may go live (a bought one's licence then rises to the full price),
-    adoption raises incentive payments and staff are hired back, so a year can end a few per
-    cent over; the first year ends under, while the first pilots start (docs/ODD.md, 7.13).
+    of live use cases) until there is room again; while this year's forecast is over the
+    total, it also freezes hiring (:func:`aiscale_sim.talent.hiring_frozen`). Training and
+    the other spend levers are fixed by the budget's split and are not cut, nor are staff laid
+    off or live use cases retired. The rule is prudent, not exact: the first year ends under,
+    while the first pilots start; measured, every later year ends within 5% of the total,
+    most a few per cent under (docs/ODD.md, 7.11).
 
     Attributes:
         year: $M this budget year can still take.
@@ -375,8 +378,9 @@ class BudgetRoom:
         self.weeks_left = BUDGET_YEAR_WEEKS - (now - 1) % BUDGET_YEAR_WEEKS
         weekly = weekly_cost(model) - model.incident_cost_week
         committed = weekly + expected_go_live_cost(model)
-        self.year = cap - model.year_spending - self.weeks_left * committed
-        self.rate = cap - BUDGET_YEAR_WEEKS * committed
+        hiring_year, hiring_week = open_positions_cost(model, self.weeks_left)
+        self.year = cap - model.year_spending - self.weeks_left * committed - hiring_year
+        self.rate = cap - BUDGET_YEAR_WEEKS * (committed + hiring_week)
         self.model = model
         self.held = model.counters.get("budget_bound_week") == now
 
@@ -416,10 +420,50 @@ def expected_go_live_cost(model: EnterpriseModel) -> float:
 
     building = sum(rise(uc) for uc in model.use_cases_in(Stage.PILOT))
     timeout = model.levers["purgatory_timeout"]
-    waiting = sum(rise(uc) for uc in model.use_cases_in(Stage.PURGATORY)
-                  if uc.reason == "governance" and uc.governance_wait is not None
-                  and uc.weeks_in_stage + uc.governance_wait < timeout)
-    return share * building + waiting
+    waiting = stuck = 0.0
+    for uc in model.use_cases_in(Stage.PURGATORY):
+        if (uc.reason == "governance" and uc.governance_wait is not None
+                and uc.weeks_in_stage + uc.governance_wait < timeout):
+            waiting += rise(uc)
+        else:
+            stuck += rise(uc)
+    return share * building + waiting + purgatory_go_live_share(model) * stuck
+
+
+def purgatory_go_live_share(model: EnterpriseModel) -> float:
+    """Share of the pilots that left purgatory so far in this run that went live, 0-1.
+
+    Pilots leave purgatory by going live or by being abandoned at the timeout; those that went
+    live are the entries less the abandoned and those still there. One of each is added, so
+    that the share starts at a half, as :func:`expected_go_live_cost`'s share of concluded
+    pilots does (the run's own record, no constant; assumed as the forecast's rule).
+    """
+    c = model.counters
+    entered = sum(c[f"purgatory_entries_{r}"] for r in PURGATORY_REASONS)
+    abandoned = sum(c[f"abandoned_{r}"] for r in PURGATORY_REASONS)
+    went_live = entered - abandoned - model.count_stage(Stage.PURGATORY)
+    return (went_live + 1) / (went_live + abandoned + 2)
+
+
+def open_positions_cost(model: EnterpriseModel, weeks_left: int) -> tuple[float, float]:
+    """What the AI-staff openings already opened will cost, $M: in this budget year, and a week.
+
+    An opening is a hire on its way (:func:`aiscale_sim.talent.hire`): its salary is paid from
+    its start week, for the ``weeks_left`` weeks left in the budget year (this one included)
+    less the weeks until it starts; an opening whose start week has come and that waits in a
+    hiring freeze (:func:`aiscale_sim.talent.hiring_frozen`) is counted as starting this week.
+    Headcount forecasts cost open positions from their expected start dates, next to the staff
+    in post (practitioners' headcount planning; assumed here as the forecast's rule). The
+    weekly figure is every opening's salary, the run rate once all have started.
+    """
+    salary = model.pipeline_params.salary / 52.0
+    now = int(model.time)
+    year = weekly = 0.0
+    for openings in model.talent.openings.values():
+        for start, _ in openings:
+            weekly += salary
+            year += salary * max(0, weeks_left - max(0, start - now))
+    return year, weekly
 
 
 def budget_room(model: EnterpriseModel) -> BudgetRoom | None:

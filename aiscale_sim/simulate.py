@@ -112,6 +112,10 @@ def scenario_budget_cap(sc: Scenario) -> float | None:
 def budget_summary(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict[str, Any]:
     """How a capped run kept its budget: the cap, spending by budget year, weeks it bound.
 
+    ``weeks_budget_bound`` counts the weeks in which the budget held a pilot back,
+    ``weeks_hiring_frozen`` those in which its hiring freeze held a hire back
+    (:func:`aiscale_sim.talent.hiring_frozen`).
+
     Spending is the cost less incident losses (``cumulative_spending``); a year is counted
     when the run covers it fully.
     """
@@ -123,7 +127,8 @@ def budget_summary(model: EnterpriseModel, timeseries: pd.DataFrame) -> dict[str
                for y in range(years)]
     return {"cap_musd_per_year": float(model.budget_cap),
             "spending_by_year_musd": by_year,
-            "weeks_budget_bound": int(model.counters["weeks_budget_bound"])}
+            "weeks_budget_bound": int(model.counters["weeks_budget_bound"]),
+            "weeks_hiring_frozen": int(model.counters["weeks_hiring_frozen"])}
 
 
 def _check_phased(sc: Scenario, overrides: dict[str, Any]) -> None:

@@ -24,7 +24,9 @@ Retention"). Once a week (:func:`talent_step`, after the production gate):
    filled after ``hire_lag_weeks`` (10): data-science and analytics postings stay open 45
    days on average (Markow et al. 2017, "The Quant Crunch"), plus a notice period of about a
    month (assumed). Openings above a lowered target are cancelled, latest first; nobody is
-   laid off, so teams shrink only as people leave.
+   laid off, so teams shrink only as people leave. A strategy with a budget freezes hiring
+   while its budget year's forecast is over the cap (:func:`hiring_frozen`): openings due
+   wait until it fits again.
 4. **Newcomers** know the business no better than a team starting out on another unit's work
    (``newcomer_knowledge``, the 0.25 of docs/ODD.md section 5.3): joining dilutes the team's
    domain knowledge, which then grows again with work
@@ -355,9 +357,11 @@ def talent_step(model: EnterpriseModel) -> None:
     left = _departures(model.streams["talent"], staff, p_leave)
     if left is not None:
         dirty.update(np.flatnonzero(left.any(axis=1)).tolist())
+    frozen = False
     if week >= state.next_start:
         dirty.update(i for i, key in enumerate(positions)
                      if state.openings[key] and state.openings[key][0][0] <= week)
+        frozen = hiring_frozen(model)
     targets = target_headcount(model.levers)
     if targets is not state.targets:
         dirty.update(range(len(positions)))
@@ -373,7 +377,7 @@ def talent_step(model: EnterpriseModel) -> None:
         openings = state.openings[key]
         now = staff[i] if left is None else staff[i] - left[i]
         arrived = np.zeros(len(AI_ROLES), dtype=np.int64)
-        while openings and openings[0][0] <= week:
+        while not frozen and openings and openings[0][0] <= week:
             arrived[openings.popleft()[1]] += 1
         gone, joined = int(staff[i].sum() - now.sum()), int(arrived.sum())
         if gone or joined:
@@ -403,8 +407,33 @@ def talent_step(model: EnterpriseModel) -> None:
     model.counters["ai_staff_left"] += n_left
     model.counters["ai_staff_hired"] += n_hired
     model.ai_headcount = int(staff.sum())
+    if frozen:  # counted once a week: weeks in which the freeze held a hire back
+        model.counters["weeks_hiring_frozen"] += 1
+        model.counters["hiring_frozen_week"] = week
     starts = [o[0][0] for o in state.openings.values() if o]
     state.next_start = min(starts) if starts else 2**62
+
+
+def hiring_frozen(model: EnterpriseModel) -> bool:
+    """Whether a budget's hiring freeze holds this week's AI hires back.
+
+    While the budget year's forecast is over the cap (:class:`aiscale_sim.pipeline.BudgetRoom`:
+    spent so far, plus the committed weekly rate for every week left, plus the openings from
+    their start weeks, :func:`aiscale_sim.pipeline.open_positions_cost`), vacancies are not
+    refilled: openings whose start week has come wait, and start in the first week the
+    forecast, with them counted from that week, fits the cap again. Nobody is laid off, and
+    openings are still opened as staff leave (the positions stay in the plan), so the team's
+    headcount sits below its target while the freeze holds. A hiring freeze is the usual
+    first lever of in-year cost control: it was the most common cost-containment measure in
+    Willis Towers Watson's survey of 812 mostly large North American employers in March 2020,
+    42% of which had frozen or reduced hiring (SHRM, "Companies look to cut costs with hiring
+    freezes", 2020). A strategy without a budget never freezes hiring.
+    """
+    if model.budget_cap is None:
+        return False
+    from aiscale_sim.pipeline import budget_room
+
+    return budget_room(model).year < 0.0
 
 
 def _new_team(model: EnterpriseModel, key: int | None) -> AITeam:
