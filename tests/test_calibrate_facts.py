@@ -45,6 +45,7 @@ def test_every_expressed_pattern_is_fitted_or_held_out_with_a_reason():
         assert p.how == "per_seed" and set(p.scenarios) <= set(facts.FIT_SCENARIOS)
     assert "frontline_plateau" in fitted and "training_threshold" in fitted
     assert "fully_scaled_share" in held and "coe_bottleneck/high_demand" in held
+    assert "midmarket_time_to_scale" in held
 
 
 def test_band_excess_is_zero_inside_and_grows_outside_either_end():
@@ -91,8 +92,8 @@ def test_a_small_fit_writes_the_posterior_the_check_and_a_constants_file(small_f
         assert (out / name).exists(), name
     s = json.loads((out / "summary.json").read_text())
     assert s["free"] == FREE.split(",") and s["mode"] == "facts"
-    assert s["simulations"] <= 160 and s["simulations_per_particle"] == 4
-    assert s["simulations"] == s["particles"] * 4
+    assert s["simulations"] <= 160 and s["simulations_per_particle"] == 3
+    assert s["simulations"] == s["particles"] * 3
     assert s["seed"] == 2 and s["steps"] == STEPS and s["version"]
     for n in FREE.split(","):
         c = CONSTANTS_BY_NAME[n]
@@ -127,7 +128,7 @@ def test_running_the_same_fit_again_reuses_it(small_fit, capsys):
 
 
 def test_a_panel_is_the_same_for_the_same_constants_and_seed():
-    cal = facts.FactsCalibration(("data_effort",), budget=120, population=10, steps=52)
+    cal = facts.FactsCalibration(("data_effort",), budget=90, population=10, steps=52)
     model = facts.FactsModel(cal.free, cal.patterns, cal.scenarios, cal.steps, cal.seed)
     a = model({"data_effort": 40.0})
     b = model({"data_effort": 40.0})
@@ -138,7 +139,7 @@ def test_a_panel_is_the_same_for_the_same_constants_and_seed():
 @pytest.mark.parametrize("extra, words", [
     (["--free", "data_efort"], ["unknown calibratable constant 'data_efort'", "data_effort"]),
     (["--free", "data_effort,data_effort"], ["more than once"]),
-    (["--budget", "100", "--population", "10"], ["--budget 100 is too small", "120"]),
+    (["--budget", "80", "--population", "10"], ["--budget 80 is too small", "90"]),
 ])
 def test_bad_facts_input_exits_2_and_writes_nothing(tmp_path, capsys, extra, words):
     out = tmp_path / "out"
