@@ -68,6 +68,10 @@ def register(subparsers) -> None:
     op.add_argument("--free", type=_names, default=None, metavar="LEVER,...",
                     help="cost-free policy levers to search besides the split (default "
                     "prioritisation,success_criteria_clarity,centralisation; '' for none)")
+    op.add_argument("--phases", action="store_true",
+                    help="also search a switch week (the first week of a quarter, at least 13 "
+                    "weeks from either end; needs --steps of at least 27) and a second value "
+                    "of each free lever from that week: two-phase strategies")
     add_set_option(op)
     op.add_argument("--out", default="out/optimise", help="output folder (default "
                     "out/optimise)")
@@ -169,7 +173,7 @@ def cmd_optimise(args) -> int:
     problem = make_problem(args.budget, args.objective, seeds=args.seeds,
                            fresh_seeds=args.fresh_seeds, overrides=dict(args.overrides),
                            scenario=args.scenario, free=args.free, master_seed=args.seed,
-                           steps=args.steps)
+                           steps=args.steps, phases=args.phases)
     result = optimise(problem, args.out, n_trials=args.trials, executor=args.executor,
                       workers=args.workers, progress=not args.quiet)
     best = write_best(result)
@@ -181,6 +185,11 @@ def cmd_optimise(args) -> int:
         split = ", ".join(f"{SHARE_LABELS[k].lower()} {v:.0%}"
                           for k, v in result.best_split.items())
         print(f"best of {len(result.trials)} trials (trial {int(result.best['trial'])}): {split}")
+        if problem.phases:
+            from aiscale_sim.optimise import phase_words
+
+            print("second phase: " + (phase_words(result.best_phases) if result.best_phases
+                                      else "none (the levers hold for the whole run)"))
         print(f"objective {args.objective}: {_fmt_objective(args.objective, fl['in_sample'])} "
               f"on the {len(problem.seeds)} search seeds, "
               f"{_fmt_objective(args.objective, fl['fresh'])} on {len(problem.fresh_seeds)} "

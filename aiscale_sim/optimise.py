@@ -37,6 +37,17 @@ Warm start
     best trial is never worse in-sample than the best shipped strategy. ``trials.csv`` names
     the strategy in ``started_from``. A resumed study is not seeded again.
 
+Phases (``--phases``)
+    Asked for, each trial is a two-phase strategy: besides the split and the free levers (the
+    first phase, from week 1), it chooses a switch week ``W`` and a second value of each free
+    lever, which applies from the start of week ``W`` (:class:`aiscale_sim.phases.Phase`), e.g.
+    launch everything while learning, then prioritise by value. ``W`` is the first week of a
+    quarter (14, 27, 40, 53, ...) with at least a quarter of the run before and after it
+    (:func:`phase_weeks`: ``14 <= W <= steps - 13``, so runs need at least
+    :data:`MIN_PHASE_STEPS` weeks). The budget split holds for the whole run (budgets are
+    yearly). A trial whose second values are its first is a one-phase strategy (the warm-start
+    trials are). The week grid is an assumption (quarters), not a finding.
+
 Common random numbers
     Every trial runs on the same seeds (``spawn_seeds(master_seed, seeds)``), so two trials
     differ by their levers only, never by their luck.
@@ -54,8 +65,8 @@ Resuming
     experiment folder ``DIR/runs``. After a kill, the same command goes on: trials left
     running are evaluated again from their stored parameters (runs already on disk are kept),
     and the search continues up to ``--trials``. A different command (another budget,
-    objective, seeds, base scenario, ``--set`` or searched levers) in the same folder is
-    refused; ``--trials`` may grow.
+    objective, seeds, base scenario, ``--set``, searched levers or ``--phases``) in the same
+    folder is refused; ``--trials`` may grow.
 """
 
 from __future__ import annotations
@@ -82,11 +93,12 @@ from aiscale_sim.budget import (
 from aiscale_sim.budget import share_bounds as budget_share_bounds
 from aiscale_sim.errors import UserInputError
 from aiscale_sim.files import write_csv, write_text
-from aiscale_sim.levers import LEVERS_BY_NAME, unknown_lever_error, validate_levers
+from aiscale_sim.levers import LEVERS_BY_NAME, Lever, unknown_lever_error, validate_levers
+from aiscale_sim.phases import Phase, validate_phases
 from aiscale_sim.progress import progress_bar
 from aiscale_sim.runner import Run, run_experiment, spawn_seeds
 from aiscale_sim.scenarios import available, load_scenario
-from aiscale_sim.simulate import resolve
+from aiscale_sim.simulate import HORIZON_WEEKS, MAX_STEPS, resolve
 from aiscale_sim.version import __version__
 
 #: Objective name -> (what it is, Optuna direction).
@@ -117,6 +129,24 @@ BOUND_MARGIN = 1e-9
 #: Least share of the budget the six spend levers at their upper bounds must be able to take;
 #: a larger budget would leave more than half of it to operations, which buys no lever.
 MIN_LEVER_SHARE = 0.5
+#: Weeks in a quarter: a two-phase strategy switches on the first week of a quarter, with at
+#: least a quarter of the run on either side (assumed: a coarse grid a leader would plan on).
+QUARTER_WEEKS = 13
+#: Fewest weeks a run needs for any switch week (13 before week 14, 13 after it).
+MIN_PHASE_STEPS = 2 * QUARTER_WEEKS + 1
+#: Optuna parameter of the switch week, and prefix of the second phase's lever values.
+PHASE_WEEK = "phase_week"
+PHASE2 = "phase2."
+
+
+def phase_weeks(steps: int) -> list[int]:
+    """The switch weeks searched with ``--phases`` in a run of ``steps`` weeks.
+
+    Each is the first week of a quarter (``13 k + 1``) with at least :data:`QUARTER_WEEKS`
+    weeks before it and after it: 14, 27, 40, 53, ... up to ``steps - 13`` (assumed: a coarse
+    grid; empty for runs shorter than :data:`MIN_PHASE_STEPS` weeks).
+    """
+    return list(range(QUARTER_WEEKS + 1, int(steps) - QUARTER_WEEKS + 1, QUARTER_WEEKS))
 
 
 def budget_strategies() -> list[str]:
@@ -215,6 +245,8 @@ class Problem:
         overrides: The ``--set`` values.
         references: Shipped budget strategies at this budget: name -> complete levers.
         skipped: Strategies whose split cannot be honoured here: name -> why.
+        phases: Whether each trial also chooses a switch week and a second value of each free
+            lever (``--phases``).
     """
 
     total_musd: float
@@ -230,6 +262,7 @@ class Problem:
     overrides: dict[str, Any] = field(default_factory=dict)
     references: dict[str, dict[str, Any]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    phases: bool = False
 
     @property
     def direction(self) -> str:
@@ -243,28 +276,51 @@ class Problem:
                 "free": list(self.free), "seeds": len(self.seeds),
                 "fresh_seeds": len(self.fresh_seeds), "steps": self.steps,
                 "master_seed": self.master_seed, "shares": list(SHARES),
-                "budget_cap": self.total_musd}
+                "budget_cap": self.total_musd, "phases": self.phases}
+
+    @property
+    def switch_weeks(self) -> list[int]:
+        """The switch weeks searched (:func:`phase_weeks`; empty without ``--phases``)."""
+        return phase_weeks(self.steps or HORIZON_WEEKS) if self.phases else []
 
     def distributions(self) -> dict[str, Any]:
-        """Optuna's distributions: ``u_<share>`` for the split, then each free lever."""
-        from optuna.distributions import (
-            CategoricalDistribution,
-            FloatDistribution,
-            IntDistribution,
-        )
+        """Optuna's distributions: ``u_<share>`` for the split, then each free lever.
+
+        With ``--phases``, then :data:`PHASE_WEEK` (the switch weeks, every 13th week) and
+        ``phase2.<lever>`` for each free lever (its value from the switch week).
+        """
+        from optuna.distributions import FloatDistribution, IntDistribution
 
         d: dict[str, Any] = {f"u_{k}": FloatDistribution(1e-6, 1.0) for k in SHARES}
         for name in self.free:
-            lv = LEVERS_BY_NAME[name]
-            if lv.kind == "float":
-                d[name] = FloatDistribution(lv.low, lv.high)
-            elif lv.kind == "int":
-                d[name] = IntDistribution(int(lv.low), int(lv.high))
-            elif lv.kind == "bool":
-                d[name] = CategoricalDistribution((False, True))
-            else:
-                d[name] = CategoricalDistribution(lv.choices)
+            d[name] = _lever_distribution(LEVERS_BY_NAME[name])
+        weeks = self.switch_weeks
+        if weeks:
+            d[PHASE_WEEK] = IntDistribution(weeks[0], weeks[-1], step=QUARTER_WEEKS)
+            for name in self.free:
+                d[PHASE2 + name] = _lever_distribution(LEVERS_BY_NAME[name])
         return d
+
+    def phases_of(self, params: Mapping[str, Any]) -> tuple[Phase, ...]:
+        """The phase of a trial's parameters: the free levers whose second value differs.
+
+        Returns:
+            One :class:`~aiscale_sim.phases.Phase` at the trial's switch week with the levers
+            that change, or ``()`` without ``--phases`` or when no lever changes (a one-phase
+            strategy).
+        """
+        if not self.phases:
+            return ()
+        changed = {}
+        for name in self.free:
+            lv = LEVERS_BY_NAME[name]
+            second = lv.validate(params[PHASE2 + name], "the trial's second phase")
+            if second != lv.validate(params[name], "the trial"):
+                changed[name] = second
+        if not changed:
+            return ()
+        return validate_phases([{"week": int(params[PHASE_WEEK]), "levers": changed}],
+                               "the trial")
 
     def split(self, params: Mapping[str, Any]) -> dict[str, float]:
         """The budget split of a trial's parameters."""
@@ -287,6 +343,10 @@ class Problem:
             for k in SHARES}
         levers = self.start_levers(name)
         params.update({n: levers[n] for n in self.free})
+        weeks = self.switch_weeks
+        if weeks:  # the strategy holds for the whole run: its second values are its first
+            params[PHASE_WEEK] = weeks[0]
+            params.update({PHASE2 + n: levers[n] for n in self.free})
         return params
 
     def start_levers(self, name: str) -> dict[str, Any]:
@@ -317,6 +377,43 @@ class Problem:
         levers.update(levers_from_budget({"total_musd_per_year": self.total_musd, **split},
                                          levers, "the trial's split"))
         return validate_levers(levers, "the trial"), split
+
+
+def _lever_distribution(lv: Lever):
+    """Optuna's distribution of a lever's values (its bounds or choices)."""
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    if lv.kind == "float":
+        return FloatDistribution(lv.low, lv.high)
+    if lv.kind == "int":
+        return IntDistribution(int(lv.low), int(lv.high))
+    if lv.kind == "bool":
+        return CategoricalDistribution((False, True))
+    return CategoricalDistribution(lv.choices)
+
+
+def _check_phases(phases: Any, steps: int | None, free: Sequence[str]) -> None:
+    """Refuse ``--phases`` that cannot be searched: too short a run, or no free lever."""
+    if not isinstance(phases, bool):
+        raise UserInputError(f"phases must be True or False, got {phases!r}")
+    if not phases:
+        return
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
+                              or not 1 <= steps <= MAX_STEPS):
+        raise UserInputError(f"--steps must be a whole number from 1 to {MAX_STEPS}, got "
+                             f"{steps!r}")
+    if not phase_weeks(steps or HORIZON_WEEKS):
+        raise UserInputError(
+            f"--phases needs runs of at least {MIN_PHASE_STEPS} weeks, got --steps {steps}: the "
+            f"switch week is the first week of a quarter with at least {QUARTER_WEEKS} weeks "
+            f"before it and {QUARTER_WEEKS} after it (week {QUARTER_WEEKS + 1} at the earliest)")
+    if not free:
+        raise UserInputError("--phases needs at least one cost-free lever to change from the "
+                             "switch week; --free names none, or --set fixes all of them")
 
 
 def _check_budget(total_musd: Any) -> float:
@@ -365,7 +462,7 @@ def make_problem(total_musd: float, objective: str = "value", *, seeds: int = 4,
                  fresh_seeds: int = 10, overrides: Mapping[str, Any] | None = None,
                  scenario: str = "baseline", free: Sequence[str] | None = None,
                  master_seed: int = 0, steps: int | None = None,
-                 strategies: Sequence[str] | None = None) -> Problem:
+                 strategies: Sequence[str] | None = None, phases: bool = False) -> Problem:
     """Check every input and build the :class:`Problem`; nothing runs, nothing is written.
 
     Args:
@@ -379,10 +476,13 @@ def make_problem(total_musd: float, objective: str = "value", *, seeds: int = 4,
         master_seed: Master seed.
         steps: Weeks per run.
         strategies: Shipped budget strategies to judge against (default: all of them).
+        phases: Also search a switch week and a second value of each free lever from it
+            (``--phases``; see the module's docstring).
 
     Raises:
         UserInputError: Unknown objective or lever, a spend lever in ``--set`` or ``free``, a
-            budget that is not positive or that the organisation cannot spend, bad counts.
+            budget that is not positive or that the organisation cannot spend, bad counts,
+            ``phases`` with runs too short for a switch week or with no free lever.
     """
     if objective not in OBJECTIVES:
         raise UserInputError(f"unknown objective '{objective}'; choose one of "
@@ -410,10 +510,12 @@ def make_problem(total_musd: float, objective: str = "value", *, seeds: int = 4,
             raise UserInputError(f"--free {name}: only policy levers that cost nothing can be "
                                  f"searched besides the split; allowed: {', '.join(allowed)}")
     free_t = tuple(n for n in dict.fromkeys(free_names) if n not in overrides)
+    _check_phases(phases, steps, free_t)
     sc = resolve(scenario, overrides)
     if sc.phases:
         raise UserInputError(f"scenario '{sc.name}' has phases; optimise searches levers that "
-                             "hold for the whole run, so choose a base scenario without phases")
+                             "hold for the whole run (with --phases, its own two phases), so "
+                             "choose a base scenario without phases")
     base = dict(sc.levers)
     bounds = share_bounds(total, base)
     _affordable(total, base, bounds)
@@ -433,7 +535,7 @@ def make_problem(total_musd: float, objective: str = "value", *, seeds: int = 4,
                              f"split fits ${total:g}M for this organisation; none does: "
                              + "; ".join(skipped.values()))
     return Problem(total, objective, base, free_t, bounds, ins, fresh, steps, int(master_seed),
-                   str(scenario), overrides, refs, skipped)
+                   str(scenario), overrides, refs, skipped, phases)
 
 
 # --- scoring -----------------------------------------------------------------------------------
@@ -474,9 +576,9 @@ def _trial_name(number: int) -> str:
 
 
 def _runs(name: str, levers: Mapping[str, Any], seeds: Sequence[int], start: int,
-          cap: float) -> list[Run]:
-    """Runs of one lever setting on ``seeds``, each capped at the yearly budget ``cap``."""
-    return [Run(start + i, name, dict(levers), s, budget_cap=float(cap))
+          cap: float, phases: Sequence[Phase] = ()) -> list[Run]:
+    """Runs of one lever setting (and its phases) on ``seeds``, capped at the yearly ``cap``."""
+    return [Run(start + i, name, dict(levers), s, tuple(phases), budget_cap=float(cap))
             for i, s in enumerate(seeds)]
 
 
@@ -504,6 +606,8 @@ def _open_study(problem: Problem, out: Path, n_trials: int):
                                 sampler=_sampler(problem.master_seed, n_trials))
     want = problem.config()
     have = study.user_attrs.get("config")
+    if have is not None and "phases" not in have:  # a study from before --phases: none
+        have = {**have, "phases": False}
     if have is None:
         study.set_user_attr("config", want)
         study.set_user_attr("package_version", __version__)
@@ -539,6 +643,7 @@ class OptimiseResult:
         best: The best trial's row.
         best_levers: The best trial's complete lever values.
         best_split: The best trial's budget split.
+        best_phases: The best trial's phases (``--phases``; empty for a one-phase strategy).
         fresh: Per lever setting (``optimised`` and each strategy) and sample (``in-sample``,
             ``fresh``): mean, 5th and 95th percentiles of the objective's outcome, and the
             objective itself.
@@ -558,6 +663,7 @@ class OptimiseResult:
     flattery: dict[str, float]
     out: Path
     paired: pd.DataFrame = field(default_factory=pd.DataFrame)
+    best_phases: tuple[Phase, ...] = ()
 
 
 def optimise(problem: Problem, out: str | Path, *, n_trials: int = 40,
@@ -611,7 +717,8 @@ def optimise(problem: Problem, out: str | Path, *, n_trials: int = 40,
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
         design += _runs(_trial_name(t.number),
                         problem.levers(t.params, t.user_attrs.get(START_ATTR))[0],
-                        problem.seeds, t.number * k, problem.total_musd)
+                        problem.seeds, t.number * k, problem.total_musd,
+                        problem.phases_of(t.params))
     stale = list(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)))
     n_done = len(study.get_trials(deepcopy=False, states=finished))
     n_workers = workers or os.cpu_count() or 1
@@ -633,13 +740,14 @@ def optimise(problem: Problem, out: str | Path, *, n_trials: int = 40,
             for number, params, start in asked:
                 try:
                     levers, _ = problem.levers(params, start)
+                    phases = problem.phases_of(params)
                 except UserInputError:  # the budget module refused the split
                     study.tell(number, state=optuna.trial.TrialState.FAIL)
                     n_done += 1
                     bar.update(1)
                     continue
                 new += _runs(_trial_name(number), levers, problem.seeds, number * k,
-                             problem.total_musd)
+                             problem.total_musd, phases)
                 todo.append(number)
             if todo:
                 design += new
@@ -685,7 +793,9 @@ def trials_table(problem: Problem, study, summaries: pd.DataFrame | None) -> pd.
     """One row per finished trial: number, state, objective, start, split, levers, outcomes.
 
     ``started_from`` names the shipped strategy a warm-start trial started from (empty for a
-    trial of the search).
+    trial of the search). With ``--phases``, ``phase_week`` is the week the second phase
+    starts (empty when it changes nothing: a one-phase strategy) and ``phase2.<lever>`` each
+    free lever's second value.
 
     Args:
         problem: The problem.
@@ -704,6 +814,11 @@ def trials_table(problem: Problem, study, summaries: pd.DataFrame | None) -> pd.
             row[f"share_{s}"] = split[s]
         for n in problem.free:
             row[n] = t.params.get(n)
+        if problem.phases:
+            phases = problem.phases_of(t.params)
+            row[PHASE_WEEK] = phases[0].week if phases else math.nan
+            for n in problem.free:
+                row[PHASE2 + n] = t.params.get(PHASE2 + n)
         sub = (summaries[summaries["scenario"] == _trial_name(t.number)]
                if summaries is not None else pd.DataFrame())
         for col in ("cumulative_value", "roi", "adoption_share"):
@@ -765,10 +880,12 @@ def finish(problem: Problem, out: Path, study, reference: pd.DataFrame | None,
     best_trial = study.trials[int(best_row["trial"])]
     best_levers, best_split = problem.levers(best_trial.params,
                                              best_trial.user_attrs.get(START_ATTR))
+    best_phases = problem.phases_of(best_trial.params)
     k = len(problem.fresh_seeds)
     named = {"optimised": best_levers, **problem.references}
     design = [r for j, (name, lv) in enumerate(named.items())
-              for r in _runs(name, lv, problem.fresh_seeds, j * k, problem.total_musd)]
+              for r in _runs(name, lv, problem.fresh_seeds, j * k, problem.total_musd,
+                             best_phases if name == "optimised" else ())]
     _drop_stale_judgement(out / FRESH_DIR, int(best_row["trial"]))
     fexp = run_experiment(design, out / FRESH_DIR, metadata={
         "command": "optimise", "part": "best trial and strategies on fresh seeds",
@@ -804,7 +921,7 @@ def finish(problem: Problem, out: Path, study, reference: pd.DataFrame | None,
     write_csv(out / "fresh_paired.csv", paired)
     flattery = flattery_of(fresh, problem)
     return OptimiseResult(problem, trials, best_row, best_levers, best_split, fresh, flattery,
-                          out, paired)
+                          out, paired, best_phases)
 
 
 def objective_outcome(objective: str) -> str:
@@ -878,12 +995,22 @@ def _toml_value(v: Any) -> str:
     return str(v)
 
 
+def phase_words(phases: Sequence[Phase]) -> str:
+    """Phases in words: ``from week 53: prioritisation = value_feasibility, ...``."""
+    def value(v: Any) -> str:
+        return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+    return "; ".join(f"from week {ph.week}: " + ", ".join(
+        f"{n} = {value(v)}" for n, v in ph.levers.items()) for ph in phases)
+
+
 def best_scenario_text(result: OptimiseResult) -> str:
     """``best.toml``: the best trial as a scenario file with a ``[budget]`` table.
 
     Every lever that is not a spend lever is written out (no ``extends``), so the file means
     the same wherever it is copied; the budget split is written at full precision, so it
-    gives the trial's lever values exactly.
+    gives the trial's lever values exactly. The best trial's phases (``--phases``) follow as
+    ``[[phases]]`` tables.
     """
     p = result.problem
     obj = OBJECTIVES[p.objective][0]
@@ -892,7 +1019,9 @@ def best_scenario_text(result: OptimiseResult) -> str:
     desc = (f"The best of {int((result.trials['state'] == 'complete').sum())} trials of "
             f"'aiscale optimise' at ${p.total_musd:g}M a year (trial {int(best['trial'])}; "
             f"objective: {obj} = {best['objective']:.4g} on {len(p.seeds)} seeds, "
-            f"{result.flattery['fresh']:.4g} on {len(p.fresh_seeds)} fresh seeds). Base "
+            f"{result.flattery['fresh']:.4g} on {len(p.fresh_seeds)} fresh seeds). "
+            + (f"Levers change {phase_words(result.best_phases)}. " if result.best_phases
+               else "") + "Base "
             f"scenario {p.scenario}, --set {sets}, master seed {p.master_seed}, aiscale-sim "
             f"{__version__}.")
     lines = ['name = "optimised"', f"description = {json.dumps(desc)}", "", "[levers]"]
@@ -902,17 +1031,27 @@ def best_scenario_text(result: OptimiseResult) -> str:
     lines += ["", "[budget]", f"total_musd_per_year = {_toml_value(float(p.total_musd))}"]
     for s, x in result.best_split.items():
         lines.append(f"{s} = {_toml_value(float(x))}")
+    for ph in result.best_phases:
+        values = ", ".join(f"{n} = {_toml_value(v)}" for n, v in ph.levers.items())
+        lines += ["", "[[phases]]", f"week = {ph.week}", f"levers = {{ {values} }}"]
     return "\n".join(lines) + "\n"
 
 
 def write_best(result: OptimiseResult) -> Path:
-    """Write ``best.toml`` into the output folder and check it loads to the same levers."""
+    """Write ``best.toml`` into the output folder; check it loads to the same levers, phases."""
     path = result.out / "best.toml"
     write_text(path, best_scenario_text(result))
-    loaded = load_scenario(path).levers
+    sc = load_scenario(path)
+    loaded = sc.levers
     diff = [k for k in result.best_levers if not _close(loaded[k], result.best_levers[k])]
     if diff:
         raise RuntimeError(f"best.toml does not give the best trial's levers: {diff}")
+    want = result.best_phases
+    if len(sc.phases) != len(want) or any(
+            a.week != b.week or set(a.levers) != set(b.levers)
+            or not all(_close(a.levers[n], b.levers[n]) for n in b.levers)
+            for a, b in zip(sc.phases, want, strict=False)):
+        raise RuntimeError("best.toml does not give the best trial's phases")
     return path
 
 

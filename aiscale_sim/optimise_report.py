@@ -12,7 +12,7 @@ from aiscale_sim.budget import SHARE_LEVERS
 from aiscale_sim.files import save_figure, write_text
 from aiscale_sim.labels import format_axis, format_outcome, lever_label
 from aiscale_sim.levers import LEVERS_BY_NAME
-from aiscale_sim.optimise import OBJECTIVES, OptimiseResult, objective_outcome
+from aiscale_sim.optimise import OBJECTIVES, OptimiseResult, objective_outcome, phase_words
 from aiscale_sim.report import SHARE_LABELS
 from aiscale_sim.version import __version__
 
@@ -121,7 +121,11 @@ def report_markdown(result: OptimiseResult, convergence: str = "convergence.png"
         f"- Horizon: {weeks} weeks ({weeks / 52:.1f} years); master seed {p.master_seed}; "
         f"aiscale-sim {__version__}.",
         "- Searched: the budget split on the simplex, and "
-        + (", ".join(lever_label(n).lower() for n in p.free) or "no other lever") + ".",
+        + (", ".join(lever_label(n).lower() for n in p.free) or "no other lever")
+        + (f"; with `--phases`, also a switch week (the first week of a quarter, weeks "
+           f"{p.switch_weeks[0]} to {p.switch_weeks[-1]} every 13) and a second value of each "
+           "of these levers from it (the split holds for the whole run)"
+           if p.phases else "") + ".",
         f"- Every run (each trial, each shipped strategy, the fresh judgement) is capped at "
         f"${p.total_musd:g}M of AI spending a year: no pilot is launched once a year's money "
         "is committed, so every split keeps the same budget.",
@@ -146,6 +150,10 @@ def report_markdown(result: OptimiseResult, convergence: str = "convergence.png"
                      if not isinstance(result.best_levers[name], float)
                      else f"- {lever_label(name)}: {result.best_levers[name]:.2f} "
                      f"({LEVERS_BY_NAME[name].unit})")
+    if p.phases:
+        lines.append(f"- Second phase, {phase_words(result.best_phases)}."
+                     if result.best_phases else
+                     "- No second phase: the levers hold for the whole run.")
     lines += ["", "## Judged on fresh seeds", "",
               "Means with 95% intervals of the mean; *in-sample* are the trials' own seeds.",
               "", "| setting | seeds | sample | objective | value realised | ROI | "

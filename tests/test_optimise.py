@@ -255,3 +255,84 @@ def test_a_resumed_study_with_a_new_best_judges_it_afresh(tmp_path):
     assert folder.is_dir()
     _drop_stale_judgement(folder, 4)  # a better trial since: the old judgement goes
     assert not folder.exists()
+
+
+def test_phase_weeks_are_quarter_starts_a_quarter_from_either_end():
+    from aiscale_sim.optimise import MIN_PHASE_STEPS, phase_weeks
+
+    assert MIN_PHASE_STEPS == 27
+    assert phase_weeks(26) == [] and phase_weeks(27) == [14]
+    weeks = phase_weeks(260)
+    assert weeks[0] == 14 and weeks[-1] == 235 and 53 in weeks and 105 in weeks
+    assert all(b - a == 13 for a, b in zip(weeks, weeks[1:], strict=False))
+    # Without --phases nothing changes: no phase parameter, no phase.
+    p = small_problem()
+    assert not p.phases and p.config()["phases"] is False
+    assert not any(k.startswith("phase") for k in p.distributions())
+    q = small_problem(phases=True)
+    d = q.distributions()
+    assert d["phase_week"].low == 14 and d["phase_week"].high == 53 and d["phase_week"].step == 13
+    assert {f"phase2.{n}" for n in q.free} <= set(d)
+    params = {f"u_{k}": 0.5 for k in SHARES}
+    params.update(prioritisation="launch_everything", success_criteria_clarity=0.5,
+                  centralisation=0.5, phase_week=27)
+    same = {f"phase2.{n}": params[n] for n in q.free}
+    assert q.phases_of({**params, **same}) == ()  # the same values: a one-phase strategy
+    (ph,) = q.phases_of({**params, **same, "phase2.prioritisation": "value_feasibility"})
+    assert ph.week == 27 and dict(ph.levers) == {"prioritisation": "value_feasibility"}
+
+
+def test_phases_search_two_phase_strategies_and_best_toml_runs_them(tmp_path):
+    from aiscale_sim.simulate import simulate
+
+    # No shipped strategy (no warm start): every trial is the sampler's, so each has a phase.
+    p = small_problem(phases=True, seeds=1, fresh_seeds=2, steps=40, strategies=[])
+    assert p.switch_weeks == [14, 27]
+    out = tmp_path / "opt"
+    optimise(p, out, n_trials=2, executor="serial", progress=False)
+    r = optimise(p, out, n_trials=3, executor="serial", progress=False)  # resumed
+    trials = pd.read_csv(out / "trials.csv")
+    assert {"phase_week", *(f"phase2.{n}" for n in p.free)} <= set(trials.columns)
+    assert set(trials["phase_week"]) <= {14, 27}
+    assert r.best_phases and r.best_phases[0].week == r.best["phase_week"]
+    # The runs carry the phases: the trials', and the best trial's on the fresh seeds.
+    runs = pd.read_parquet(out / "runs" / "summaries.parquet")
+    assert len(runs) == 3
+    import json
+
+    fresh = json.loads((out / "fresh" / "manifest.json").read_text())["design"]
+    assert all(d["phases"] == [ph.as_dict() for ph in r.best_phases] for d in fresh)
+    # best.toml: a scenario with its [budget] and [[phases]] that runs the phase.
+    best = write_best(r)
+    sc = load_scenario(best)
+    assert sc.budget["total_musd_per_year"] == 3.0
+    assert [ph.week for ph in sc.phases] == [ph.week for ph in r.best_phases]
+    changed = dict(sc.phases[0].levers)
+    assert changed and set(changed) <= set(p.free)
+    res = simulate(best, seed=1, steps=40)
+    assert res.summary["phases"] == [ph.as_dict() for ph in sc.phases]
+    assert res.summary["budget"]["cap_musd_per_year"] == 3.0
+    for name, value in changed.items():  # from week 1 the first value, then the second
+        assert res.summary["levers"][name] == sc.levers[name] != value
+        assert res.model.levers[name] == value
+    md = report_markdown(r)
+    assert f"Second phase, from week {sc.phases[0].week}: " in md
+    assert main(["run", str(best), "--steps", "30", "--no-plot", "--quiet", "--out",
+                 str(tmp_path / "run")]) == 0
+    # Resuming with another --phases flag is refused.
+    with pytest.raises(UserInputError, match="phases True there, False now"):
+        optimise(small_problem(seeds=1, fresh_seeds=2, steps=40, strategies=[]), out,
+                 n_trials=3, executor="serial", progress=False)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--steps", "26"], "--phases needs runs of at least 27 weeks, got --steps 26"),
+    (["--free", ""], "--phases needs at least one cost-free lever"),
+])
+def test_bad_phases_input_exits_2(argv, message, tmp_path, capsys):
+    out = tmp_path / "o"
+    code = main(["optimise", "--budget", "3", "--set", "employees=300", "--set",
+                 "business_units=4", "--phases", *argv, "--out", str(out), "--quiet"])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
