@@ -459,7 +459,8 @@ def _check_folder(out: Path, spec: dict[str, Any]) -> bool:
 
 
 def _progress_printer(stream: TextIO | None, population: int, budget: int,
-                      spent: Callable[[], int], runs_per_particle: int = 1):
+                      spent: Callable[[], int], runs_per_particle: int = 1,
+                      budget_runs: int | None = None):
     start = time.monotonic()
     k = int(runs_per_particle)
 
@@ -469,7 +470,7 @@ def _progress_printer(stream: TextIO | None, population: int, budget: int,
         from aiscale_sim.progress import _clock
 
         # pyABC records this population after the sampler returns; counts are in model runs
-        used, total = (spent() + evaluated) * k, budget * k
+        used, total = (spent() + evaluated) * k, budget_runs or budget * k
         what = "simulations" if k == 1 else f"particles ({k} simulations each)"
         clock = _clock(time.monotonic() - start)
         if t < 0:
@@ -564,7 +565,8 @@ def run_calibration(cal: Calibration, out: str | Path, *, executor: str = "proce
 def fit(out: Path, spec: dict[str, Any], model: Callable[[Mapping[str, float]], dict],
         ranges: Mapping[str, tuple[float, float]], observed: Mapping[str, float], distance,
         *, budget: int, population: int, seed: int, pool: Pool, progress: bool = True,
-        stream: TextIO | None = None, runs_per_particle: int = 1):
+        stream: TextIO | None = None, runs_per_particle: int = 1,
+        budget_runs: int | None = None):
     """Run pyABC's ABC-SMC into ``out`` (new, or resumed from its SQLite history).
 
     The part every calibration shares: the folder check, the seeded sampler over ``pool``,
@@ -585,6 +587,7 @@ def fit(out: Path, spec: dict[str, Any], model: Callable[[Mapping[str, float]], 
         progress: A line per population on ``stream`` (default standard error).
         stream: Where progress goes.
         runs_per_particle: Model runs one particle costs (progress counts runs).
+        budget_runs: The budget in model runs, as the user gave it (for progress lines).
 
     Returns:
         ``(history, spent)``: pyABC's ``History`` and the particles simulated in all.
@@ -625,7 +628,7 @@ def fit(out: Path, spec: dict[str, Any], model: Callable[[Mapping[str, float]], 
 
     sampler = _sampler_class()(pool, seed, budget, spent, acceptance,
                                _progress_printer(stream, population, budget, spent,
-                                                 runs_per_particle))
+                                                 runs_per_particle, budget_runs))
     prior = pyabc.Distribution(**{n: pyabc.RV("uniform", lo, hi - lo)
                                   for n, (lo, hi) in ranges.items()})
     abc = pyabc.ABCSMC(model, prior, distance, population_size=population, sampler=sampler)

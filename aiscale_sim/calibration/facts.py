@@ -365,7 +365,8 @@ def run_facts_calibration(cal: FactsCalibration, out: str | Path, *,
                                  _band_distance(cal.patterns), budget=cal.particle_budget,
                                  population=cal.population, seed=cal.seed, pool=pool,
                                  progress=progress, stream=stream,
-                                 runs_per_particle=cal.runs_per_particle)
+                                 runs_per_particle=cal.runs_per_particle,
+                                 budget_runs=cal.budget)
     return _write_outputs(cal, out, history, particles, executor=executor, workers=workers,
                           scheduler=scheduler, progress=progress)
 
