@@ -376,12 +376,13 @@ def _round(value: float, c) -> float:
     return float(min(max(float(f"{value:.3g}"), c.low), c.high))
 
 
-def constants_toml(cal: FactsCalibration, summary_post: Mapping[str, Mapping[str, float]]) -> str:
+def constants_toml(cal: FactsCalibration, summary_post: Mapping[str, Mapping[str, float]],
+                   simulations: int) -> str:
     """``constants.toml``: the posterior means, for ``validate --constants`` and ``run``."""
     lines = ['name = "calibrated_to_facts"', 'description = """',
              f"Calibratable constants at their posterior means, fitted by ABC-SMC to "
-             f"{len(cal.patterns)} stylized-fact patterns ({cal.budget:,} simulations, seed "
-             f"{cal.seed}).", '"""', "", "[constants]"]
+             f"{len(cal.patterns)} stylized-fact patterns ({simulations:,} of {cal.budget:,} "
+             f"simulations, seed {cal.seed}).", '"""', "", "[constants]"]
     for n in cal.free:
         c = CONSTANTS_BY_NAME[n]
         post = summary_post[n]
@@ -487,7 +488,8 @@ def _write_outputs(cal: FactsCalibration, out: Path, history, particles: int, *,
         write_text(out / SUMMARY, json.dumps(summary, indent=2)),
         write_csv(out / CHECK_CSV, check),
         write_text(out / CHECK_JSON, json.dumps(check_records, indent=2)),
-        write_text(out / CONSTANTS_TOML, constants_toml(cal, summary_post)),
+        write_text(out / CONSTANTS_TOML, constants_toml(cal, summary_post,
+                                                        int(particles) * k)),
     ]
     return FactsResult(summary, posterior, check, out, written, cal, validations)
 

@@ -182,12 +182,13 @@ def save_figures(result: Any) -> list[Path]:
 SHIPPED_COLOUR = "#444444"
 
 
-def facts_marginals_figure(posterior: pd.DataFrame, cal: Any):
+def facts_marginals_figure(posterior: pd.DataFrame, cal: Any, simulations: int | None = None):
     """One panel per fitted constant: the weighted posterior, the prior and the shipped value.
 
     Args:
         posterior: The last population (a column per free constant and ``weight``).
         cal: The :class:`~aiscale_sim.calibration.facts.FactsCalibration`.
+        simulations: Model runs the fit used (default: its budget).
     """
     plt = _pyplot()
     from matplotlib.lines import Line2D
@@ -226,7 +227,8 @@ def facts_marginals_figure(posterior: pd.DataFrame, cal: Any):
     fig.legend(handles=handles, loc="outside lower center", ncol=5, frameon=False,
                fontsize=9)
     fig.suptitle(f"The model's constants fitted to {len(cal.patterns)} stylized-fact "
-                 f"patterns by ABC-SMC ({cal.budget:,} simulations, seed {cal.seed})",
+                 f"patterns by ABC-SMC ({simulations or cal.budget:,} simulations, seed "
+                 f"{cal.seed})",
                  fontsize=11)
     return fig
 
@@ -311,8 +313,9 @@ def save_facts_figures(result: Any) -> list[Path]:
     out = Path(result.path)
     cal = result.calibration
     files = [
-        save_figure(facts_marginals_figure(result.posterior, cal), out / MARGINALS, dpi=120,
-                    bbox_inches="tight"),
+        save_figure(facts_marginals_figure(result.posterior, cal,
+                                           result.summary.get("simulations")),
+                    out / MARGINALS, dpi=120, bbox_inches="tight"),
         save_figure(facts_check_figure(result.check, cal.check_seeds), out / CHECK_PNG,
                     dpi=120, bbox_inches="tight"),
     ]
