@@ -245,7 +245,15 @@ def facts_check_figure(check: pd.DataFrame, seeds: int):
     from matplotlib.patches import Patch
 
     from aiscale_sim.evidence.patterns import PATTERNS_BY_ID
-    from aiscale_sim.evidence.plots import BAND, BAND_EDGE, COLOURS, _fmt, _limits, _scale
+    from aiscale_sim.evidence.plots import (
+        BAND,
+        BAND_EDGE,
+        COLOURS,
+        _fmt,
+        _limits,
+        _scale,
+        style_row,
+    )
 
     n = len(check)
     fig = plt.figure(figsize=(13.5, 0.5 * n + 2.0))
@@ -275,14 +283,7 @@ def facts_check_figure(check: pd.DataFrame, seeds: int):
         if math.isfinite(cal):
             ax.plot([cal], [-0.3], "o", color=COLOURS.get(r.calibrated_verdict), ms=7,
                     zorder=3)
-        ax.set_xlim(xmin, xmax)
-        ax.set_ylim(-1, 1)
-        ax.set_yticks([])
-        for side in ("left", "right", "top"):
-            ax.spines[side].set_visible(False)
-        ax.tick_params(axis="x", labelsize=7, length=2, pad=1)
-        if p.unit == "share":
-            ax.xaxis.set_major_formatter(lambda x, _: f"{x:g}%")
+        style_row(ax, xmin, xmax, p.unit)
         ax.text(1.03, 0.5, f"shipped {_fmt(shipped, p.unit)} ({r.shipped_verdict})\n"
                 f"calibrated {_fmt(cal, p.unit)} ({r.calibrated_verdict})",
                 transform=ax.transAxes, ha="left", va="center", fontsize=7.5,

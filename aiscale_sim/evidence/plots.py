@@ -44,6 +44,18 @@ def _fmt(x: float, unit: str) -> str:
     return f"{x:.3g}"
 
 
+def style_row(ax, xmin: float, xmax: float, unit: str) -> None:
+    """One pattern's row of a dashboard: its x range, a bare axis line, shares in %."""
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(-1, 1)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="x", labelsize=7, length=2, pad=1)
+    if unit == "share":
+        ax.xaxis.set_major_formatter(lambda x, _: f"{x:g}%")
+
+
 def dashboard_figure(validation):
     """The pattern dashboard of a :class:`~aiscale_sim.evidence.validate.Validation`."""
     plt = _plt()
@@ -89,14 +101,7 @@ def dashboard_figure(validation):
             ax.plot([ilo, ihi], [0, 0], "|", color="#222222", ms=8, mew=1.5)
         if math.isfinite(value):
             ax.plot([value], [0], "o", color=colour, ms=7, zorder=3)
-        ax.set_xlim(xmin, xmax)
-        ax.set_ylim(-1, 1)
-        ax.set_yticks([])
-        for side in ("left", "right", "top"):
-            ax.spines[side].set_visible(False)
-        ax.tick_params(axis="x", labelsize=7, length=2, pad=1)
-        if p.unit == "share":
-            ax.xaxis.set_major_formatter(lambda x, _: f"{x:g}%")
+        style_row(ax, xmin, xmax, p.unit)
         how = {"per_seed": "over seeds", "statistic": "bootstrap",
                "constant": "input"}[p.how]
         ax.text(1.03, 0.5, f"{row.verdict}: {_fmt(value, p.unit)}\n"
