@@ -186,3 +186,16 @@ def test_a_bad_constants_file_is_refused_by_validate(tmp_path, capsys, text, wor
     assert not out.exists()
     with pytest.raises(UserInputError):
         load_constants(path)
+
+
+def test_the_same_seed_gives_the_same_fit_in_series_and_on_processes(tmp_path):
+    cal = facts.FactsCalibration(("data_effort", "lapse"), budget=150, population=10, steps=52,
+                                 seed=5, check_seeds=1)
+    a = facts.run_facts_calibration(cal, tmp_path / "serial", executor="serial",
+                                    progress=False)
+    b = facts.run_facts_calibration(cal, tmp_path / "processes", executor="processes",
+                                    workers=2, progress=False)
+    assert a.summary["posterior"] == b.summary["posterior"]
+    assert a.summary["epsilons"] == b.summary["epsilons"]
+    assert a.summary["simulations"] == b.summary["simulations"]
+    pd.testing.assert_frame_equal(a.check, b.check)
