@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"weeks to simulate (default {HORIZON_WEEKS})")
     run.add_argument("--out", default="out/run", help="output folder (default out/run)")
     add_set_option(run)
+    run.add_argument("--constants", default=None, metavar="FILE",
+                     help="a constants file ([constants] table, as 'aiscale calibrate --facts' "
+                     "writes constants.toml): calibratable constants in place of the shipped "
+                     "ones, recorded in summary.json")
     run.add_argument("--no-plot", action="store_true", help="skip overview.png")
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
@@ -166,7 +170,13 @@ def cmd_run(args) -> int:
 
     overrides = dict(args.overrides)
     scenario = resolve(args.scenario, overrides)  # validates before anything is written
-    result = simulate(scenario, seed=args.seed, steps=args.steps, progress=not args.quiet)
+    constants = None
+    if args.constants:
+        from aiscale_sim.calibration.constants import load_constants
+
+        constants = load_constants(args.constants)
+    result = simulate(scenario, seed=args.seed, steps=args.steps, progress=not args.quiet,
+                      constants=constants)
     written = save_run(result, Path(args.out), plot=not args.no_plot)
     if not args.quiet:
         print(format_summary(result))

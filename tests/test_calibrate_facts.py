@@ -199,3 +199,17 @@ def test_the_same_seed_gives_the_same_fit_in_series_and_on_processes(tmp_path):
     assert a.summary["epsilons"] == b.summary["epsilons"]
     assert a.summary["simulations"] == b.summary["simulations"]
     pd.testing.assert_frame_equal(a.check, b.check)
+
+
+def test_run_takes_a_constants_file_and_records_it(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text("[constants]\nlapse = 0.02\ndata_effort = 40.0\n")
+    out = tmp_path / "run"
+    assert main(["run", "--constants", str(path), "--seed", "3", "--steps", "20", "--set",
+                 "employees=200", "--out", str(out), "--quiet", "--no-plot"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["constants"] == {"lapse": 0.02, "data_effort": 40.0}
+    path.write_text("[constants]\nlapse = 2\n")
+    bad = tmp_path / "bad"
+    assert main(["run", "--constants", str(path), "--out", str(bad), "--quiet"]) == 2
+    assert "'lapse'" in capsys.readouterr().err and not bad.exists()
