@@ -114,13 +114,8 @@ class Calibration:
     def __post_init__(self):
         object.__setattr__(self, "free", check_free(self.free, self.org))
         object.__setattr__(self, "priors", prior_bounds(self.free, self.org))
-        for name, lo, hi in (("budget", 1, None), ("seed", 0, None), ("steps", 1, 5200),
-                             ("population", 10, None), ("check_draws", 1, None)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < lo or (
-                    hi is not None and v > hi):
-                allowed = f"{lo} to {hi}" if hi else f"at least {lo}"
-                raise UserInputError(f"{name} must be a whole number, {allowed}; got {v!r}")
+        check_counts(self, (("budget", 1, None), ("seed", 0, None), ("steps", 1, 5200),
+                            ("population", 10, None), ("check_draws", 1, None)))
         floor = budget_floor(self.population)
         if self.budget < floor:
             raise UserInputError(
@@ -143,6 +138,16 @@ class Calibration:
         return {"org": self.org.as_dict(), "free": list(self.free), "budget": self.budget,
                 "seed": self.seed, "steps": self.steps, "population": self.population,
                 "priors": {k: list(v) for k, v in self.priors.items()}}
+
+
+def check_counts(obj: Any, specs: Sequence[tuple[str, int, int | None]]) -> None:
+    """Refuse an attribute of ``obj`` that is not a whole number within ``(name, low, high)``."""
+    for name, lo, hi in specs:
+        v = getattr(obj, name)
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < lo or (
+                hi is not None and v > hi):
+            allowed = f"{lo} to {hi}" if hi else f"at least {lo}"
+            raise UserInputError(f"{name} must be a whole number, {allowed}; got {v!r}")
 
 
 def prior_range(lever: str, bounds: tuple[float, float]) -> tuple[float, float]:
@@ -661,8 +666,8 @@ def fit(out: Path, spec: dict[str, Any], model: Callable[[Mapping[str, float]], 
         logger.setLevel(level)
     history = history_box["h"]
     if history.n_populations < 1:
-        raise UserInputError(f"the budget of {budget * runs_per_particle} simulations did not "
-                             "fill one population; give a larger --budget")
+        raise UserInputError(f"the budget of {budget_runs or budget * runs_per_particle} "
+                             "simulations did not fill one population; give a larger --budget")
     return history, spent()
 
 
@@ -685,6 +690,32 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray,
     from pyabc.weighted_statistics import weighted_quantile
 
     return [float(weighted_quantile(values, weights, alpha=q)) for q in qs]
+
+
+def last_population(history, names: Sequence[str]) -> pd.DataFrame:
+    """The last population of a pyABC history: a column per parameter, and ``weight``."""
+    df, w = history.get_distribution(m=0, t=history.max_t)
+    posterior = df[list(names)].reset_index(drop=True).astype(float)
+    posterior["weight"] = np.asarray(w, dtype=float)
+    return posterior
+
+
+def posterior_summary(posterior: pd.DataFrame,
+                      names: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Each parameter's weighted ``mean`` and 90% interval (``low`` 5%, ``high`` 95%)."""
+    w = posterior["weight"].to_numpy()
+    out = {}
+    for n in names:
+        x = posterior[n].to_numpy()
+        low, high = weighted_quantiles(x, w, (0.05, 0.95))
+        out[n] = {"mean": float(np.sum(x * w) / w.sum()), "low": low, "high": high}
+    return out
+
+
+def populations(history) -> pd.DataFrame:
+    """The finished populations of a pyABC history (not the calibration sample), in order."""
+    pops = history.get_all_populations()
+    return pops[pops.t >= 0].sort_values("t")
 
 
 def _round_lever(name: str, value: float) -> Any:
@@ -754,19 +785,10 @@ def _write_outputs(cal: Calibration, out: Path, history, model: OrgModel, pool: 
                    simulations: int) -> CalibrationResult:
     from aiscale_sim.simulate import model_fingerprint, package_version
 
-    df, w = history.get_distribution(m=0, t=history.max_t)
-    posterior = df[list(cal.free)].reset_index(drop=True).astype(float)
-    posterior["weight"] = np.asarray(w, dtype=float)
-    summary_post = {}
-    means = {}
-    for n in cal.free:
-        x = posterior[n].to_numpy()
-        mean = float(np.sum(x * posterior["weight"]) / posterior["weight"].sum())
-        low, high = weighted_quantiles(x, posterior["weight"].to_numpy(), (0.05, 0.95))
-        means[n] = mean
-        summary_post[n] = {"mean": mean, "low": low, "high": high}
-    pops = history.get_all_populations()
-    pops = pops[pops.t >= 0].sort_values("t")
+    posterior = last_population(history, cal.free)
+    summary_post = posterior_summary(posterior, cal.free)
+    means = {n: v["mean"] for n, v in summary_post.items()}
+    pops = populations(history)
     table, check = _posterior_check(cal, posterior, model, pool)
     summary = {
         "posterior": summary_post,

@@ -57,8 +57,12 @@ from aiscale_sim.calibration.abc import (
     MISSING_SPREADS,
     SUMMARY,
     Pool,
+    _pyabc_version,
+    check_counts,
     fit,
-    weighted_quantiles,
+    last_population,
+    populations,
+    posterior_summary,
 )
 from aiscale_sim.calibration.constants import CONSTANTS, CONSTANTS_BY_NAME, _unknown
 from aiscale_sim.errors import UserInputError
@@ -187,13 +191,8 @@ class FactsCalibration:
         object.__setattr__(self, "free", free)
         object.__setattr__(self, "patterns", fitted_patterns())
         object.__setattr__(self, "scenarios", panel_scenarios(self.patterns))
-        for name, lo, hi in (("budget", 1, None), ("seed", 0, None), ("steps", 1, 5200),
-                             ("population", 10, None), ("check_seeds", 1, None)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < lo or (
-                    hi is not None and v > hi):
-                allowed = f"{lo} to {hi}" if hi else f"at least {lo}"
-                raise UserInputError(f"{name} must be a whole number, {allowed}; got {v!r}")
+        check_counts(self, (("budget", 1, None), ("seed", 0, None), ("steps", 1, 5200),
+                            ("population", 10, None), ("check_seeds", 1, None)))
         floor = self.budget_floor
         if self.budget < floor:
             raise UserInputError(
@@ -422,17 +421,10 @@ def _write_outputs(cal: FactsCalibration, out: Path, history, particles: int, *,
     from aiscale_sim.evidence.validate import run_validation
     from aiscale_sim.simulate import model_fingerprint, package_version
 
-    df, w = history.get_distribution(m=0, t=history.max_t)
-    posterior = df[list(cal.free)].reset_index(drop=True).astype(float)
-    posterior["weight"] = np.asarray(w, dtype=float)
-    weights = posterior["weight"].to_numpy()
-    summary_post = {}
-    for n in cal.free:
-        x = posterior[n].to_numpy()
-        low, high = weighted_quantiles(x, weights, (0.05, 0.95))
-        c = CONSTANTS_BY_NAME[n]
-        summary_post[n] = {"mean": float(np.sum(x * weights) / weights.sum()), "low": low,
-                           "high": high, "shipped": c.default, "unit": c.unit}
+    posterior = last_population(history, cal.free)
+    summary_post = posterior_summary(posterior, cal.free)
+    for n, post in summary_post.items():
+        post.update(shipped=CONSTANTS_BY_NAME[n].default, unit=CONSTANTS_BY_NAME[n].unit)
     calibrated = {n: _round(summary_post[n]["mean"], CONSTANTS_BY_NAME[n]) for n in cal.free}
     kw = {"seeds": cal.check_seeds, "steps": cal.steps, "executor": executor,
           "workers": workers, "scheduler": scheduler, "progress": progress}
@@ -442,8 +434,7 @@ def _write_outputs(cal: FactsCalibration, out: Path, history, particles: int, *,
     for name, v in validations.items():
         v.save(out / (SHIPPED_DIR if name == "shipped" else CALIBRATED_DIR))
     check = _check_table(cal, validations["shipped"], validations["calibrated"])
-    pops = history.get_all_populations()
-    pops = pops[pops.t >= 0].sort_values("t")
+    pops = populations(history)
     k = cal.runs_per_particle
 
     def met(role: str, which: str) -> int:
@@ -492,12 +483,6 @@ def _write_outputs(cal: FactsCalibration, out: Path, history, particles: int, *,
                                                         int(particles) * k)),
     ]
     return FactsResult(summary, posterior, check, out, written, cal, validations)
-
-
-def _pyabc_version() -> str:
-    import pyabc
-
-    return str(pyabc.__version__)
 
 
 def format_check(result: FactsResult) -> str:

@@ -62,6 +62,58 @@ def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs) -> list[float]:
     return [float(np.interp(q, cdf, x)) for q in qs]
 
 
+def _marginals(posterior: pd.DataFrame, panels: list[dict[str, Any]], prior_label: str):
+    """A figure of one panel per parameter: its weighted posterior against its uniform prior.
+
+    Each panel draws the histogram, the prior's density (dashed), the 90% interval and the
+    mean, and, where the panel gives one, the ``shipped`` value (dotted).
+
+    Args:
+        posterior: The last population (a column per parameter and ``weight``).
+        panels: Per parameter: ``name``, ``low``, ``high`` (the prior), ``bins``, ``xlabel``,
+            ``label`` (the title's name) and optionally ``shipped``.
+        prior_label: The prior's entry in the legend.
+    """
+    plt = _pyplot()
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    rows, cols = _grid(len(panels))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.9),
+                             squeeze=False, constrained_layout=True)
+    w = posterior["weight"].to_numpy(dtype=float)
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        lo, hi = panel["low"], panel["high"]
+        x = posterior[panel["name"]].to_numpy(dtype=float)
+        ax.hist(x, bins=panel["bins"], weights=w, density=True, color=POSTERIOR_COLOUR,
+                alpha=0.75)
+        ax.axhline(1.0 / (hi - lo), color=PRIOR_COLOUR, ls="--", lw=1.4)
+        q05, q95 = _weighted_quantiles(x, w, (0.05, 0.95))
+        mean = float(np.sum(x * w) / w.sum())
+        ax.axvspan(q05, q95, color=POSTERIOR_COLOUR, alpha=0.12, lw=0)
+        ax.axvline(mean, color="black", lw=1.6)
+        title = f"{panel['label']}: {mean:.3g} (90%: {q05:.3g} to {q95:.3g})"
+        if "shipped" in panel:
+            ax.axvline(panel["shipped"], color=OBSERVED_COLOUR, lw=1.8, ls=":")
+            title += f"\nshipped {panel['shipped']:g}"
+        ax.set_xlim(lo, hi)
+        ax.set_xlabel(panel["xlabel"])
+        ax.set_ylabel("density")
+        ax.set_title(title, fontsize=9.5 if "shipped" in panel else 10)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    handles = [Patch(color=POSTERIOR_COLOUR, alpha=0.75, label="posterior (last population)"),
+               Patch(color=POSTERIOR_COLOUR, alpha=0.12, label="90% interval"),
+               Line2D([], [], color="black", lw=1.6, label="posterior mean")]
+    if any("shipped" in panel for panel in panels):
+        handles.append(Line2D([], [], color=OBSERVED_COLOUR, lw=1.8, ls=":",
+                              label="shipped value"))
+    handles.append(Line2D([], [], color=PRIOR_COLOUR, ls="--", lw=1.4, label=prior_label))
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False,
+               fontsize=9)
+    return fig
+
+
 def marginals_figure(posterior: pd.DataFrame, cal: Any):
     """One panel per free lever: the weighted posterior against the uniform prior.
 
@@ -70,38 +122,14 @@ def marginals_figure(posterior: pd.DataFrame, cal: Any):
         cal: The :class:`~aiscale_sim.calibration.abc.Calibration` (its ``free`` levers,
             their ``priors`` and the organisation ``org``).
     """
-    plt = _pyplot()
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    rows, cols = _grid(len(cal.free))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.9),
-                             squeeze=False, constrained_layout=True)
-    w = posterior["weight"].to_numpy(dtype=float)
-    for ax, name in zip(axes.flat, cal.free, strict=False):
-        lo, hi = cal.priors[name]
+    panels = []
+    for name in cal.free:
         x = posterior[name].to_numpy(dtype=float)
-        bins = np.linspace(x.min(), x.max(), 13) if x.max() > x.min() else 1
-        ax.hist(x, bins=bins, weights=w, density=True, color=POSTERIOR_COLOUR, alpha=0.75)
-        ax.axhline(1.0 / (hi - lo), color=PRIOR_COLOUR, ls="--", lw=1.4)
-        q05, q95 = _weighted_quantiles(x, w, (0.05, 0.95))
-        mean = float(np.sum(x * w) / w.sum())
-        ax.axvspan(q05, q95, color=POSTERIOR_COLOUR, alpha=0.12, lw=0)
-        ax.axvline(mean, color="black", lw=1.6)
-        ax.set_xlim(lo, hi)
-        ax.set_xlabel(lever_label(name, unit=True))
-        ax.set_ylabel("density")
-        ax.set_title(f"{lever_label(name)}: {mean:.3g} (90%: {q05:.3g} to {q95:.3g})",
-                     fontsize=10)
-    for ax in list(axes.flat)[len(cal.free):]:
-        ax.set_visible(False)
-    handles = [Patch(color=POSTERIOR_COLOUR, alpha=0.75, label="posterior (last population)"),
-               Patch(color=POSTERIOR_COLOUR, alpha=0.12, label="90% interval"),
-               Line2D([], [], color="black", lw=1.6, label="posterior mean"),
-               Line2D([], [], color=PRIOR_COLOUR, ls="--", lw=1.4,
-                      label="prior (uniform over the lever's range)")]
-    fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False,
-               fontsize=9)
+        lo, hi = cal.priors[name]
+        panels.append({"name": name, "low": lo, "high": hi,
+                       "bins": np.linspace(x.min(), x.max(), 13) if x.max() > x.min() else 1,
+                       "xlabel": lever_label(name, unit=True), "label": lever_label(name)})
+    fig = _marginals(posterior, panels, "prior (uniform over the lever's range)")
     observed = ", ".join(f"{in_sentence(_label(k, unit=False))} {_value(k, v)}"
                          for k, v in cal.org.observed.items())
     fig.suptitle(f"{cal.org.name}: levers fitted to {observed}", fontsize=11)
@@ -179,9 +207,6 @@ def save_figures(result: Any) -> list[Path]:
 
 # --- the model's constants fitted to the facts (``calibrate --facts``) ----------------------
 
-SHIPPED_COLOUR = "#444444"
-
-
 def facts_marginals_figure(posterior: pd.DataFrame, cal: Any, simulations: int | None = None):
     """One panel per fitted constant: the weighted posterior, the prior and the shipped value.
 
@@ -190,46 +215,16 @@ def facts_marginals_figure(posterior: pd.DataFrame, cal: Any, simulations: int |
         cal: The :class:`~aiscale_sim.calibration.facts.FactsCalibration`.
         simulations: Model runs the fit used (default: its budget).
     """
-    plt = _pyplot()
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
     from aiscale_sim.calibration.constants import CONSTANTS_BY_NAME
 
-    rows, cols = _grid(len(cal.free))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.2 * rows + 1.0),
-                             squeeze=False, constrained_layout=True)
-    w = posterior["weight"].to_numpy(dtype=float)
-    for ax, name in zip(axes.flat, cal.free, strict=False):
-        c = CONSTANTS_BY_NAME[name]
-        x = posterior[name].to_numpy(dtype=float)
-        ax.hist(x, bins=np.linspace(c.low, c.high, 21), weights=w, density=True,
-                color=POSTERIOR_COLOUR, alpha=0.75)
-        ax.axhline(1.0 / (c.high - c.low), color=PRIOR_COLOUR, ls="--", lw=1.4)
-        q05, q95 = _weighted_quantiles(x, w, (0.05, 0.95))
-        mean = float(np.sum(x * w) / w.sum())
-        ax.axvspan(q05, q95, color=POSTERIOR_COLOUR, alpha=0.12, lw=0)
-        ax.axvline(mean, color="black", lw=1.6)
-        ax.axvline(c.default, color=OBSERVED_COLOUR, lw=1.8, ls=":")
-        ax.set_xlim(c.low, c.high)
-        ax.set_xlabel(c.axis_label)
-        ax.set_ylabel("density")
-        ax.set_title(f"{c.label}: {mean:.3g} (90%: {q05:.3g} to {q95:.3g})\n"
-                     f"shipped {c.default:g}", fontsize=9.5)
-    for ax in list(axes.flat)[len(cal.free):]:
-        ax.set_visible(False)
-    handles = [Patch(color=POSTERIOR_COLOUR, alpha=0.75, label="posterior (last population)"),
-               Patch(color=POSTERIOR_COLOUR, alpha=0.12, label="90% interval"),
-               Line2D([], [], color="black", lw=1.6, label="posterior mean"),
-               Line2D([], [], color=OBSERVED_COLOUR, lw=1.8, ls=":", label="shipped value"),
-               Line2D([], [], color=PRIOR_COLOUR, ls="--", lw=1.4,
-                      label="prior (uniform over its range)")]
-    fig.legend(handles=handles, loc="outside lower center", ncol=5, frameon=False,
-               fontsize=9)
+    panels = [{"name": c.name, "low": c.low, "high": c.high,
+               "bins": np.linspace(c.low, c.high, 21), "xlabel": c.axis_label,
+               "label": c.label, "shipped": c.default}
+              for c in (CONSTANTS_BY_NAME[n] for n in cal.free)]
+    fig = _marginals(posterior, panels, "prior (uniform over its range)")
     fig.suptitle(f"The model's constants fitted to {len(cal.patterns)} stylized-fact "
                  f"patterns by ABC-SMC ({simulations or cal.budget:,} simulations, seed "
-                 f"{cal.seed})",
-                 fontsize=11)
+                 f"{cal.seed})", fontsize=11)
     return fig
 
 
