@@ -52,7 +52,7 @@ def convergence_figure(result: OptimiseResult):
     ok = t[t["state"] == "complete"]
     fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
     ax.scatter(ok["trial"], ok["objective"], s=18, color="#8c8c8c",
-               label=f"a trial ({len(p.seeds)} seeds)", zorder=2)
+               label=f"a trial ({len(p.seeds)} seed{'' if len(p.seeds) == 1 else 's'})", zorder=2)
     ax.step(t["trial"], t["best_so_far"], where="post", color="#0072B2", lw=2,
             label="best so far", zorder=3)
     last = int(t["trial"].max())
