@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from aiscale_sim import kernel as _kernel
 from aiscale_sim.states import Adoption
 
 
@@ -206,6 +207,95 @@ def employee_step(
     draws: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Advance every employee one week at once.
+
+    Runs the rule compiled by Numba (:mod:`aiscale_sim.kernel`) where it can, and the numpy
+    rule (:func:`employee_step_numpy`) otherwise; both give the same numbers, bit for bit.
+
+    Args:
+        cols: Employee columns (``literacy``, ``literacy0``, ``trust``, ``anxiety``, ``stage``,
+            ``threshold``, ``fit``, ``unit``, ``role``).
+        influence: Row-normalised influence matrix (row i: who pulls on employee i).
+        unit_in: This week's per-unit inputs.
+        policy: Employee-facing policy effects.
+        params: Rule constants.
+        draws: One uniform random number per employee.
+
+    Returns:
+        New values of ``literacy``, ``trust``, ``anxiety`` and ``stage``, plus this week's
+        ``intention`` and ``readiness`` (for outputs).
+    """
+    if _compiled_applies(cols, influence, draws):
+        return _employee_step_compiled(cols, influence, unit_in, policy, params, draws)
+    return employee_step_numpy(cols, influence, unit_in, policy, params, draws)
+
+
+_FLOAT_COLS = ("literacy", "literacy0", "trust", "anxiety", "threshold", "fit")
+
+
+def _compiled_applies(cols, influence, draws) -> bool:
+    """Whether the compiled rule takes these inputs (a float64 CSR matrix, float64 columns)."""
+    if not _kernel.AVAILABLE or not sp.issparse(influence) or influence.format != "csr":
+        return False
+    n = cols["stage"].shape[0]
+    if influence.dtype != np.float64 or influence.shape != (n, n):
+        return False
+    return draws.dtype == np.float64 and all(
+        isinstance(cols[c], np.ndarray) and cols[c].dtype == np.float64 for c in _FLOAT_COLS)
+
+
+def _employee_step_compiled(cols, influence, unit_in, policy, params, draws):
+    """:func:`employee_step_numpy`'s rule as two compiled loops (see :mod:`aiscale_sim.kernel`).
+
+    The per-unit terms and the scalars are worked out here with exactly the numpy rule's
+    expressions; the loops gather them and do the per-employee arithmetic in the same order.
+    """
+    p = params
+    train = training_effect(policy.training_hours, p.train_scale)
+    vs = unit_in.value_signal
+    stage = cols["stage"]
+    unit = cols["unit"]
+    stages = _STAGES
+    literacy, anxiety, trust, intention, z, social, neg_aware = _kernel.before_exp(
+        influence.indptr, influence.indices, influence.data, stage, unit, cols["role"],
+        cols["literacy"], cols["literacy0"], cols["anxiety"], cols["trust"], cols["fit"],
+        cols["threshold"], ROLE_BIAS,
+        0.4 + 0.4 * vs,
+        unit_in.incident,
+        p.automation_fear * unit_in.automation * (1.0 - policy.communication),
+        p.w_performance * (0.3 + 0.7 * vs),
+        p.w_conditions * np.minimum(1.0, unit_in.tools + 0.3 * policy.change),
+        float(0.8 * train), p.learn_rate, p.anxiety_diffusion,
+        float(p.anxiety_relief * (policy.communication + 0.5 * train)), p.trust_rate,
+        p.w_effort, p.w_social, float(p.w_incentive * policy.incentive), p.w_trust,
+        p.w_anxiety, p.temperature, float(p.aware_ext * (1.0 + 2.0 * policy.change)),
+        p.aware_peer, *stages[:4])
+    e_ready = np.exp(z)  # numpy's exp, as the numpy rule's readiness uses
+    p_aware = 1.0 - np.exp(neg_aware)
+    new, ready = _kernel.after_exp(
+        stage, unit, draws, e_ready, p_aware, social, unit_in.incident,
+        p.rollout * unit_in.rollout * (0.5 + policy.change),
+        float(p.bass_p * (1.0 + 3.0 * policy.change)), p.bass_q, WEEKS_PER_YEAR,
+        float(1.0 + 2.0 * policy.incentive), p.try_to_adopt, p.try_to_reject, p.lapse,
+        p.retry, *stages)
+    return {
+        "literacy": _clip01(literacy),
+        "trust": _clip01(trust),
+        "anxiety": _clip01(anxiety),
+        "stage": new,
+        "intention": intention,
+        "readiness": ready,
+    }
+
+
+def employee_step_numpy(
+    cols: dict[str, np.ndarray],
+    influence: sp.csr_matrix,
+    unit_in: UnitInputs,
+    policy: PolicyInputs,
+    params: EmployeeParams,
+    draws: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Advance every employee one week at once, in whole-column numpy operations.
 
     Args:
         cols: Employee columns (``literacy``, ``literacy0``, ``trust``, ``anxiety``, ``stage``,

@@ -1,0 +1,158 @@
+"""The employee rule compiled with Numba: the same numbers as :func:`employees.employee_step`.
+
+The numpy rule in :mod:`aiscale_sim.employees` makes some sixty passes over the employee
+columns a week, each a separate array operation; at a few thousand employees their calls,
+temporaries and the three sparse products cost more than the arithmetic. Here the same rule is
+two loops over the employees (one before the exponentials, one after), compiled by Numba.
+
+**Bit for bit the same.** Every value is worked out with the same operations in the same order
+as the numpy rule: each sum over an employee's ties runs over the CSR row in scipy's order from
+0.0, per-unit terms are computed on the short unit arrays with numpy and gathered, and the two
+exponentials (readiness and the awareness hazard) stay numpy calls, because numpy's vectorised
+``exp`` and the C library's may differ in the last bit. Numba compiles without ``fastmath``, so
+nothing is reordered or fused. ``tests/test_kernel.py`` checks equality, array for array, on
+many weeks of real runs and on random states.
+
+Numba is optional (the ``fast`` extra, in ``all``). Without it, or with ``AISCALE_KERNEL=numpy``
+in the environment, the numpy rule runs; the results are the same either way.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+#: Why the compiled rule is not in use ("" when it is).
+UNAVAILABLE = ""
+
+try:  # pragma: no cover - depends on what is installed
+    if os.environ.get("AISCALE_KERNEL", "").strip().lower() == "numpy":
+        raise ImportError("AISCALE_KERNEL=numpy")
+    from numba import njit
+except ImportError as exc:  # pragma: no cover - depends on what is installed
+    njit = None
+    UNAVAILABLE = str(exc) or "numba is not installed"
+
+AVAILABLE = njit is not None
+
+
+def _before_exp(indptr, indices, data, stage, unit, role, lit, lit0, anx, trust, fit,
+                threshold, role_bias, trust_target_u, incident_u, fear_u, perf_u, cond_u,
+                lit_base, learn_rate, anxiety_diffusion, relief, trust_rate, w_effort,
+                w_social, incentive_term, w_trust, w_anxiety, temperature, aware_base,
+                aware_peer, s_unaware, s_aware, s_trying, s_adopted):
+    """Everything up to the exponentials, one employee at a time (see the numpy rule)."""
+    n = stage.shape[0]
+    literacy = np.empty(n)
+    anxiety = np.empty(n)
+    trust_new = np.empty(n)
+    intention = np.empty(n)
+    z = np.empty(n)
+    social = np.empty(n)
+    neg_aware = np.empty(n)
+    # The numpy rule's 0/1 vectors of who adopted and who is aware (faster to gather than the
+    # stage codes themselves).
+    x_adopted = np.empty(n)
+    x_aware = np.empty(n)
+    for i in range(n):
+        x_adopted[i] = 1.0 if stage[i] == s_adopted else 0.0
+        x_aware[i] = 0.0 if stage[i] == s_unaware else 1.0
+    n_unaware = 0
+    for i in range(n):
+        st = stage[i]
+        # The three products over i's ties, in scipy's CSR order, each from 0.0.
+        s_adopt = 0.0
+        s_anx = 0.0
+        s_not_unaware = 0.0
+        for jj in range(indptr[i], indptr[i + 1]):
+            j = indices[jj]
+            w = data[jj]
+            s_adopt += w * x_adopted[j]
+            s_anx += w * anx[j]
+            s_not_unaware += w * x_aware[j]
+        social[i] = s_adopt
+        u = unit[i]
+        # 1. Literacy.
+        l0 = lit0[i]
+        using = 1.0 if (st == s_trying or st == s_adopted) else 0.0
+        target = l0 + (1.0 - l0) * (lit_base + 0.15 * using)
+        li = lit[i]
+        lit_i = li + learn_rate * (target - li)
+        literacy[i] = lit_i
+        # 2. Anxiety.
+        a = anx[i]
+        anx_i = a + anxiety_diffusion * (s_anx - a) - relief * a + fear_u[u] * (1.0 - a)
+        anxiety[i] = anx_i
+        # 3. Trust.
+        t = trust[i]
+        t = t + trust_rate * (trust_target_u[u] - t)
+        t -= incident_u[u] * t
+        trust_new[i] = t
+        # 4. Intention, and the logistic's exponent.
+        x = perf_u[u]
+        x += w_effort * (lit_i * fit[i])
+        x += w_social * s_adopt
+        x += cond_u[u]
+        x += incentive_term
+        x += w_trust * t
+        x -= w_anxiety * anx_i
+        x += role_bias[role[i]]
+        intention[i] = x
+        z[i] = (threshold[i] - x) / temperature
+        # 5a. The awareness hazard's exponent, for the unaware only.
+        if st == s_unaware:
+            neg_aware[n_unaware] = -(aware_base + aware_peer * s_not_unaware)
+            n_unaware += 1
+    return literacy, anxiety, trust_new, intention, z, social, neg_aware[:n_unaware]
+
+
+def _after_exp(stage, unit, draws, e_ready, p_aware, social, incident_u, rollout_u, p_bass,
+               bass_q, weeks, incentive_push, try_to_adopt, try_to_reject, lapse, retry,
+               s_unaware, s_aware, s_trying, s_adopted, s_lapsed):
+    """Readiness and the stage transitions, one uniform draw each (see the numpy rule)."""
+    n = stage.shape[0]
+    ready = np.empty(n)
+    new = stage.copy()
+    k = 0
+    for i in range(n):
+        r = 1.0 / (1.0 + e_ready[i])
+        ready[i] = r
+        st = stage[i]
+        u = draws[i]
+        if st == s_unaware:
+            if u < p_aware[k]:
+                new[i] = s_aware
+            k += 1
+            continue
+        p_try = (p_bass + bass_q * social[i]) / weeks
+        p_try += rollout_u[unit[i]]
+        p_try *= r
+        p_try *= incentive_push
+        if p_try > 1.0:
+            p_try = 1.0
+        if st == s_aware:
+            if u < p_try:
+                new[i] = s_trying
+        elif st == s_trying:
+            p_adopt = try_to_adopt * r
+            p_reject = try_to_reject * (1.0 - r)
+            if u < p_adopt:
+                new[i] = s_adopted
+            elif u < p_adopt + p_reject:
+                new[i] = s_lapsed
+        elif st == s_adopted:
+            p_lapse = lapse * (1.0 - r) + incident_u[unit[i]] * 0.5
+            if u < p_lapse:
+                new[i] = s_lapsed
+        elif st == s_lapsed:
+            if u < retry * p_try:
+                new[i] = s_trying
+    return new, ready
+
+
+if AVAILABLE:  # pragma: no branch
+    before_exp = njit(cache=True, nogil=True)(_before_exp)
+    after_exp = njit(cache=True, nogil=True)(_after_exp)
+else:  # pragma: no cover - depends on what is installed
+    before_exp = after_exp = None
