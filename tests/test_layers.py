@@ -22,8 +22,8 @@ HELPERS, MODEL, RUNNING, QUESTIONS, FACES = range(5)
 LAYERS = {
     HELPERS: ["errors", "files", "labels", "levers", "states", "progress", "tomlfile",
               "index_page", "version", "evidence", "evidence.facts"],
-    MODEL: ["agents", "budget", "employees", "model", "network", "outputs", "phases", "pipeline",
-            "portfolio", "scenarios", "simulate", "talent", "calibration.constants"],
+    MODEL: ["agents", "budget", "employees", "kernel", "model", "network", "outputs", "phases",
+            "pipeline", "portfolio", "scenarios", "simulate", "talent", "calibration.constants"],
     # The package itself is the public front door: it re-exports simulate and load_experiment.
     RUNNING: ["", "experiment", "experiment.designs", "experiment.executors",
               "experiment.store", "runner"],
