@@ -42,7 +42,7 @@ def package_version() -> str:
 
 
 #: Modules whose source decides what a run computes.
-MODEL_MODULES = ("agents", "employees", "levers", "model", "network", "outputs", "phases",
+MODEL_MODULES = ("agents", "employees", "kernel", "levers", "model", "network", "outputs", "phases",
                  "pipeline", "portfolio", "scenarios", "simulate", "states", "talent")
 
 
