@@ -6,7 +6,6 @@ anxiety and must find both levers again.
 """
 
 import json
-import re
 import tomllib
 
 import numpy as np
@@ -243,17 +242,15 @@ def test_an_interrupted_calibration_resumes_where_it_stopped(small_serial, tmp_p
     monkeypatch.setattr(abc, "_progress_printer", stop_after_population_1)
     with pytest.raises(KeyboardInterrupt):
         abc.run_calibration(cal, tmp_path / "cal", executor="serial")
-    err = capsys.readouterr().err
-    kept = int(re.search(r"interrupted: (\d+) populations kept", err).group(1))
-    assert kept >= 1
+    assert "interrupted: 1 population kept in" in capsys.readouterr().err
     assert not (tmp_path / "cal" / "summary.json").exists()
     monkeypatch.setattr(abc, "_progress_printer", real)
     resumed = abc.run_calibration(cal, tmp_path / "cal", executor="serial")
     assert "resuming" in capsys.readouterr().err
     # The populations kept are the uninterrupted run's; the run then went on within budget.
     whole = small_serial.summary
-    assert resumed.summary["epsilons"][:kept] == whole["epsilons"][:kept]
-    assert resumed.summary["populations"] > kept
+    assert resumed.summary["epsilons"][:1] == whole["epsilons"][:1]
+    assert resumed.summary["populations"] > 1
     assert resumed.summary["simulations"] <= cal.budget
 
 

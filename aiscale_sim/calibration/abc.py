@@ -656,8 +656,9 @@ def fit(out: Path, spec: dict[str, Any], model: Callable[[Mapping[str, float]], 
                 abc.run(max_total_nr_simulations=budget)
             except KeyboardInterrupt:
                 if stream is not None:
-                    kept = history_box["h"].n_populations
-                    print(f"interrupted: {max(kept, 0)} populations kept in {out}; run the "
+                    kept = max(history_box["h"].n_populations, 0)
+                    print(f"interrupted: {kept} population{'' if kept == 1 else 's'} kept in "
+                          f"{out}; run the "
                           "same command again to resume", file=stream, flush=True)
                 raise
             state = {"discarded": state["discarded"] + sampler.discarded, "finished": True}
