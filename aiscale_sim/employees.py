@@ -276,11 +276,11 @@ def _employee_step_compiled(cols, influence, unit_in, policy, params, draws):
         p.rollout * unit_in.rollout * (0.5 + policy.change),
         float(p.bass_p * (1.0 + 3.0 * policy.change)), p.bass_q, WEEKS_PER_YEAR,
         float(1.0 + 2.0 * policy.incentive), p.try_to_adopt, p.try_to_reject, p.lapse,
-        p.retry, *stages)
+        p.retry, literacy, trust, anxiety, *stages)  # (clips the three in place)
     return {
-        "literacy": _clip01(literacy),
-        "trust": _clip01(trust),
-        "anxiety": _clip01(anxiety),
+        "literacy": literacy,
+        "trust": trust,
+        "anxiety": anxiety,
         "stage": new,
         "intention": intention,
         "readiness": ready,

@@ -109,13 +109,23 @@ def _before_exp(indptr, indices, data, stage, unit, role, lit, lit0, anx, trust,
 
 def _after_exp(stage, unit, draws, e_ready, p_aware, social, incident_u, rollout_u, p_bass,
                bass_q, weeks, incentive_push, try_to_adopt, try_to_reject, lapse, retry,
-               s_unaware, s_aware, s_trying, s_adopted, s_lapsed):
-    """Readiness and the stage transitions, one uniform draw each (see the numpy rule)."""
+               literacy, trust, anxiety, s_unaware, s_aware, s_trying, s_adopted, s_lapsed):
+    """Readiness and the stage transitions, one uniform draw each (see the numpy rule).
+
+    ``literacy``, ``trust`` and ``anxiety`` (from :func:`_before_exp`) are clipped to [0, 1]
+    in place, as the numpy rule's ``maximum(x, 0)`` then ``minimum(x, 1)``.
+    """
     n = stage.shape[0]
     ready = np.empty(n)
     new = stage.copy()
     k = 0
     for i in range(n):
+        for col in (literacy, trust, anxiety):
+            x = col[i]
+            if x < 0.0:
+                col[i] = 0.0
+            elif x > 1.0:
+                col[i] = 1.0
         r = 1.0 / (1.0 + e_ready[i])
         ready[i] = r
         st = stage[i]
@@ -151,8 +161,45 @@ def _after_exp(stage, unit, draws, e_ready, p_aware, social, incident_u, rollout
     return new, ready
 
 
+def _week_tallies(stage, ready, business, unit, adopt_week, week, n_units, s_adopted):
+    """The model's end-of-week bookkeeping in one pass over the employees.
+
+    Marks this week as the adoption week of whoever adopted for the first time, and sums per
+    unit the business employees who have adopted and their readiness: the two ``bincount``
+    sums of :meth:`EnterpriseModel._refresh_unit_stats`, each added in employee order from
+    0.0 as ``bincount`` adds them.
+    """
+    adopted_sum = np.zeros(n_units)
+    ready_sum = np.zeros(n_units)
+    for i in range(stage.shape[0]):
+        u = unit[i]
+        b = business[i]
+        if stage[i] == s_adopted:
+            if adopt_week[i] < 0:
+                adopt_week[i] = week
+            adopted_sum[u] += 1.0 * b
+        else:
+            adopted_sum[u] += 0.0 * b
+        ready_sum[u] += ready[i] * b
+    return adopted_sum, ready_sum
+
+
+def _stage_tallies(stage, role, n_stages, n_roles, s_adopted):
+    """Employees by adoption stage, and adopters by role, in one pass (integer counts)."""
+    by_stage = np.zeros(n_stages, np.int64)
+    adopted_by_role = np.zeros(n_roles, np.int64)
+    for i in range(stage.shape[0]):
+        st = stage[i]
+        by_stage[st] += 1
+        if st == s_adopted:
+            adopted_by_role[role[i]] += 1
+    return by_stage, adopted_by_role
+
+
 if AVAILABLE:  # pragma: no branch
     before_exp = njit(cache=True, nogil=True)(_before_exp)
     after_exp = njit(cache=True, nogil=True)(_after_exp)
+    week_tallies = njit(cache=True, nogil=True)(_week_tallies)
+    stage_tallies = njit(cache=True, nogil=True)(_stage_tallies)
 else:  # pragma: no cover - depends on what is installed
-    before_exp = after_exp = None
+    before_exp = after_exp = week_tallies = stage_tallies = None

@@ -31,6 +31,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+from aiscale_sim import kernel as _kernel
 from aiscale_sim import outputs
 from aiscale_sim.agents import AITeam, BusinessUnit, Employee, UseCase
 from aiscale_sim.employees import EmployeeParams, PolicyInputs, UnitInputs, employee_step
@@ -115,8 +116,14 @@ class WeeklyCollector(mesa.DataCollector):
             super().collect(model)
             return
         self._collection_steps.append(model.time)
+        # The adoption reporters' values come from one count of the employees (the same
+        # values: see outputs.tallied_values).
+        tallied = outputs.tallied_values(model)
         for var, reporter in self.model_reporters.items():
-            self.model_vars[var].append(reporter(model))
+            if outputs.TALLIED.get(var) is reporter:
+                self.model_vars[var].append(tallied[var])
+            else:
+                self.model_vars[var].append(reporter(model))
 
 
 class EnterpriseModel(mesa.Model):
@@ -339,6 +346,14 @@ class EnterpriseModel(mesa.Model):
             mask = self._role_masks[roles] = np.isin(self.emp["role"], roles)
         return mask
 
+    def role_counts(self) -> list[int]:
+        """Employees in each role, indexed by :class:`Role` (cached: roles never change)."""
+        counts = getattr(self, "_role_counts", None)
+        if counts is None:
+            counts = self._role_counts = np.bincount(self.emp["role"],
+                                                     minlength=len(Role)).tolist()
+        return counts
+
     @property
     def unit_headcount(self) -> np.ndarray:
         """Business employees of each unit, AI staff not counted (fixed during a run)."""
@@ -366,15 +381,19 @@ class EnterpriseModel(mesa.Model):
         return int(np.count_nonzero((self.emp["stage"] == int(Adoption.ADOPTED))
                                     & self.is_business))
 
-    def _refresh_unit_stats(self) -> None:
+    def _refresh_unit_stats(self, sums: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         # Adoption and readiness of each unit's business employees: the users of its AI.
-        n_units = len(self.units)
-        unit = self.emp["unit"]
-        business = self._business_weight
-        adopted = (self.emp["stage"] == int(Adoption.ADOPTED)) * business
-        self.unit_adoption = np.bincount(unit, weights=adopted, minlength=n_units) / self._unit_size
-        self.unit_readiness = np.bincount(unit, weights=self.emp["readiness"] * business,
-                                          minlength=n_units) / self._unit_size
+        # ``sums``: the two per-unit sums, if already worked out (by the compiled week_tallies).
+        if sums is None:
+            n_units = len(self.units)
+            unit = self.emp["unit"]
+            business = self._business_weight
+            adopted = (self.emp["stage"] == int(Adoption.ADOPTED)) * business
+            sums = (np.bincount(unit, weights=adopted, minlength=n_units),
+                    np.bincount(unit, weights=self.emp["readiness"] * business,
+                                minlength=n_units))
+        self.unit_adoption = sums[0] / self._unit_size
+        self.unit_readiness = sums[1] / self._unit_size
 
     # --- the step ---------------------------------------------------------------------------
 
@@ -413,13 +432,27 @@ class EnterpriseModel(mesa.Model):
         )
 
     def update_employees(self) -> None:
-        """Advance all employees one week at once (the fast path)."""
+        """Advance all employees one week at once (the fast path), then unit statistics.
+
+        The unit statistics are each unit's adoption and readiness (:attr:`unit_adoption`,
+        :attr:`unit_readiness`).
+        """
         draws = self.streams["weekly"].random(len(self.employees))
         new = employee_step(self.emp, self.org.influence, self.unit_inputs(),
                             self.policy_inputs(), self.employee_params, draws)
-        first = (new["stage"] == int(Adoption.ADOPTED)) & (self.emp["adopt_week"] < 0)
-        self.emp["adopt_week"][first] = int(self.time)
-        self.emp.update(new)
+        adopt_week = self.emp["adopt_week"]
+        if _kernel.AVAILABLE and new["readiness"].dtype == np.float64:
+            # First adoptions and the unit sums in one compiled pass: the same numbers.
+            sums = _kernel.week_tallies(new["stage"], new["readiness"], self._business_weight,
+                                        self.emp["unit"], adopt_week, int(self.time),
+                                        len(self.units), int(Adoption.ADOPTED))
+            self.emp.update(new)
+            self._refresh_unit_stats(sums)
+        else:
+            first = (new["stage"] == int(Adoption.ADOPTED)) & (adopt_week < 0)
+            adopt_week[first] = int(self.time)
+            self.emp.update(new)
+            self._refresh_unit_stats()
         self.unit_incident[:] = 0.0
 
     def _apply_phase(self) -> None:
@@ -455,7 +488,6 @@ class EnterpriseModel(mesa.Model):
         talent_step(self)
         production_life(self)
         self.update_employees()
-        self._refresh_unit_stats()
         self.cumulative_value += weekly_value(self)
         cost = weekly_cost(self)
         self.cumulative_cost += cost

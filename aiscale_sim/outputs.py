@@ -224,6 +224,58 @@ def ai_staff_hired(model: EnterpriseModel) -> int:
     return model.counters["ai_staff_hired"]
 
 
+# --- the adoption reporters from one tally ---------------------------------------------------
+
+_BUSINESS_ROLES = (int(Role.FRONTLINE), int(Role.MANAGER), int(Role.EXECUTIVE))
+_AI_ROLES = tuple(int(r) for r in Role if r.is_ai_staff)
+
+
+def _ratio(count: int, n: int) -> float:
+    """``count / n`` as the reporters above give it (nan when there is no one to count)."""
+    return count / n if n else float("nan")
+
+
+def tallied_values(model: EnterpriseModel) -> dict[str, float]:
+    """This week's value of every reporter in :data:`TALLIED`, from one count of the employees.
+
+    The seven adoption reporters each scan the employee columns; a week's collection counts the
+    employees by stage, and the adopters by role, once (compiled where
+    :mod:`aiscale_sim.kernel` is available) and divides the same integer counts the reporters
+    divide, so each value is exactly the reporter's own.
+    """
+    from aiscale_sim import kernel
+
+    stage, role = model.emp["stage"], model.emp["role"]
+    n_stages, n_roles = len(Adoption), len(Role)
+    if kernel.AVAILABLE:
+        by_stage, adopted = kernel.stage_tallies(stage, role, n_stages, n_roles, _ADOPTED)
+    else:
+        by_stage = np.bincount(stage, minlength=n_stages)
+        adopted = np.bincount(role[stage == _ADOPTED], minlength=n_roles)
+    by_stage, adopted = by_stage.tolist(), adopted.tolist()
+    in_role = model.role_counts()
+    n = len(stage)
+
+    def among(roles):
+        return _ratio(sum(adopted[r] for r in roles), sum(in_role[r] for r in roles))
+
+    return {
+        "adoption_share": among(_BUSINESS_ROLES),
+        "ai_staff_adoption_share": among(_AI_ROLES),
+        "aware_share": (n - by_stage[_UNAWARE]) / n,
+        "trying_share": by_stage[_TRYING] / n,
+        "lapsed_share": by_stage[_LAPSED] / n,
+        "adoption_frontline": among((int(Role.FRONTLINE),)),
+        "adoption_managers": among((int(Role.MANAGER), int(Role.EXECUTIVE))),
+    }
+
+
+#: The reporters :func:`tallied_values` gives, by name.
+TALLIED = {f.__name__: f for f in (adoption_share, ai_staff_adoption_share, aware_share,
+                                   trying_share, lapsed_share, adoption_frontline,
+                                   adoption_managers)}
+
+
 MODEL_REPORTERS = {
     f.__name__: f
     for f in (

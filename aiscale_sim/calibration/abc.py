@@ -67,6 +67,8 @@ CHECK_DRAWS = 50
 #: The smallest batch the sampler proposes at once (whatever the number of workers, so that
 #: the numbers do not depend on it).
 MIN_BATCH = 16
+#: Chunks a parallel map makes at least per slot (see :meth:`Pool.map`).
+CHUNKS_PER_SLOT = 64
 #: How far a run that cannot give an observed outcome is from it, in that outcome's spreads.
 MISSING_SPREADS = 5.0
 #: A batch proposes this share of the particles the acceptance rate says are still needed.
@@ -224,11 +226,20 @@ class OrgModel:
 
 # --- parallel, reproducible sampling --------------------------------------------------------
 
+#: The last ``simulate_one`` this process unpickled, by the digest of its bytes: a population
+#: sends the same one with every task, so each worker unpickles it once.
+_LOADED: dict[bytes, Callable] = {}
+
+
 def _evaluate(payload: bytes, seeds: Sequence[int]) -> list:
     """Worker task: one pyABC ``simulate_one`` per seed (a particle: proposal, run, verdict)."""
     import cloudpickle
 
-    simulate_one = cloudpickle.loads(payload)
+    digest = hashlib.blake2b(payload, digest_size=16).digest()
+    simulate_one = _LOADED.get(digest)
+    if simulate_one is None:
+        _LOADED.clear()
+        simulate_one = _LOADED[digest] = cloudpickle.loads(payload)
     out = []
     for s in seeds:
         np.random.seed(s)  # noqa: NPY002 - pyABC proposes from numpy's global generator
@@ -318,12 +329,17 @@ class Pool:
         return self.workers or os.cpu_count() or 1
 
     def map(self, fn: Callable, first: Any, items: Sequence[Any]) -> list:
-        """``fn(first, chunk)`` over chunks of ``items``; the results, flattened, in order."""
+        """``fn(first, chunk)`` over chunks of ``items``; the results, flattened, in order.
+
+        The chunks are small (:data:`CHUNKS_PER_SLOT` a slot at least): a batch ends when its
+        last chunk does, so with a few large chunks one worker would wait, idle, for the other
+        to finish its last. The results do not depend on the chunks.
+        """
         if not items:
             return []
         if self.executor == "serial":
             return list(fn(first, list(items)))
-        size = max(1, math.ceil(len(items) / (4 * self.slots)))
+        size = max(1, math.ceil(len(items) / (CHUNKS_PER_SLOT * self.slots)))
         chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
         if self._client is not None:
             futures = self._client.map(fn, [first] * len(chunks), chunks, pure=False)
