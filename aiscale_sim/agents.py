@@ -3,9 +3,10 @@
 Employees are many, so their state lives in numpy columns on the model (``model.emp``) and an
 :class:`Employee` agent is a view of its own row: reading ``employee.literacy`` reads
 ``model.emp["literacy"][employee.row]``, and assigning writes it back. They still live in
-``model.agents``, sit in a cell of the model's :class:`mesa.discrete_space.Network` (built, with
-every employee placed, when ``model.grid`` or ``employee.cell`` is first used) and can be
-selected, inspected and drawn like any Mesa agent. Units, teams and use cases are few and are
+``model.agents`` (made, with the ids kept for them when the model was built, when
+``model.employees``, ``model.agents`` or the space is first used), sit in a cell of the model's
+:class:`mesa.discrete_space.Network` (built, with every employee placed, when ``model.grid`` or
+``employee.cell`` is first used) and can be selected, inspected and drawn like any Mesa agent. Units, teams and use cases are few and are
 ordinary per-agent Python objects.
 
 Agents name :class:`~aiscale_sim.model.EnterpriseModel` (for type hints only) because an agent

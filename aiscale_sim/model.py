@@ -216,12 +216,17 @@ class EnterpriseModel(mesa.Model):
         self._role_masks: dict[tuple[Role, ...], np.ndarray] = {}
         self.ai_headcount = int(ai_staff.sum())
 
-        # Employees: Mesa agents whose state is their row of self.emp; they are placed in the
-        # cells of the org network when it is first used (see the ``grid`` property).
+        # Employees: Mesa agents whose state is their row of self.emp. Like the space they are
+        # made on first use (see the ``employees`` property), with the ids they would have had
+        # if made here: the first n ids are kept for them. They are placed in the cells of the
+        # org network when it is first used (see the ``grid`` property).
         self._place_on_network = place_on_network
         self._space_seed = int(self.streams["space"].integers(2**63))
         self._grid: OrgNetwork | None = None
-        self.employees = [Employee(self, i) for i in range(n)]
+        self._employees: list[Employee] | None = None
+        self._n_employees = n
+        self._employee_id0 = self.agent_id_counter
+        self.agent_id_counter += n
 
         n_units = lv["business_units"]
         r = self.streams["units"]
@@ -282,6 +287,55 @@ class EnterpriseModel(mesa.Model):
     # --- lookups ----------------------------------------------------------------------------
 
     @property
+    def employees(self) -> list[Employee]:
+        """Every employee as a Mesa agent, in row order (``employees[i].row == i``).
+
+        Made on first use, here or through :attr:`agents`, :attr:`agents_by_type` or
+        :attr:`grid`: the dynamics read and write the columns of :attr:`emp`, so a batch run
+        that never looks at the agents does not pay for making them (about a tenth of a
+        5,000-employee run). They take the ids kept for them when the model was built, so
+        when they are made changes nothing.
+        """
+        if self._employees is None:
+            with _no_gc_pauses():
+                after = self.agent_id_counter
+                self.agent_id_counter = self._employee_id0
+                made: list[Employee] = []
+                try:
+                    for i in range(self._n_employees):
+                        made.append(Employee(self, i))
+                except BaseException:  # no half-made workforce: the next use starts again
+                    for e in made:
+                        e.remove()
+                    raise
+                finally:
+                    self.agent_id_counter = after
+                self._employees = made
+        return self._employees
+
+    @property
+    def agents(self):
+        """Every agent of the model (Mesa's ``Model.agents``), the employees included."""
+        self.employees  # noqa: B018 - makes the employees on first use
+        return mesa.Model.agents.fget(self)
+
+    @agents.setter
+    def agents(self, value) -> None:
+        mesa.Model.agents.fset(self, value)
+
+    @property
+    def agent_types(self):
+        """Mesa's ``Model.agent_types``, the employees included."""
+        self.employees  # noqa: B018 - makes the employees on first use
+        return mesa.Model.agent_types.fget(self)
+
+    @property
+    def agents_by_type(self):
+        """Mesa's ``Model.agents_by_type``, the employees included."""
+        self.employees  # noqa: B018 - makes the employees on first use
+        return mesa.Model.agents_by_type.fget(self)
+
+    @property
     def grid(self) -> OrgNetwork | None:
         """The org network as a Mesa space, one employee per cell (None if not placed).
 
@@ -310,7 +364,8 @@ class EnterpriseModel(mesa.Model):
     @property
     def use_cases(self) -> list[UseCase]:
         """Every use case (any stage) that still exists in the model."""
-        return list(self.agents_by_type[UseCase]) if UseCase in self.agents_by_type else []
+        by_type = mesa.Model.agents_by_type.fget(self)  # (without making the employees)
+        return list(by_type[UseCase]) if UseCase in by_type else []
 
     def use_cases_in(self, stage: Stage) -> list[UseCase]:
         """Use cases in ``stage``, in the order they entered it."""
@@ -437,7 +492,7 @@ class EnterpriseModel(mesa.Model):
         The unit statistics are each unit's adoption and readiness (:attr:`unit_adoption`,
         :attr:`unit_readiness`).
         """
-        draws = self.streams["weekly"].random(len(self.employees))
+        draws = self.streams["weekly"].random(self._n_employees)
         new = employee_step(self.emp, self.org.influence, self.unit_inputs(),
                             self.policy_inputs(), self.employee_params, draws)
         adopt_week = self.emp["adopt_week"]

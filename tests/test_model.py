@@ -92,6 +92,25 @@ def test_every_kind_of_agent_is_registered_with_mesa():
     assert m.emp["literacy"][5] == 0.123
 
 
+def test_employee_agents_are_made_on_first_use_with_the_ids_kept_for_them():
+    early, late = model(), model()
+    assert len(early.employees) == SMALL["employees"]  # made at week 0
+    late.run_for(30)
+    early.run_for(30)
+    assert late._employees is None  # nothing in a run needs them
+    n = SMALL["employees"]
+    assert len(late.agents) == len(early.agents)  # made now, through Mesa's agent set
+    assert [e.unique_id for e in late.employees] == [e.unique_id for e in early.employees]
+    assert [e.unique_id for e in late.employees] == list(range(1, n + 1))
+    assert {uc.unique_id for uc in late.use_cases} == {uc.unique_id for uc in early.use_cases}
+    assert all(e.row == i for i, e in enumerate(late.employees))
+    assert late.agents_by_type[Employee] is not None and Employee in late.agent_types
+    pd.testing.assert_frame_equal(early.datacollector.get_model_vars_dataframe(),
+                                  late.datacollector.get_model_vars_dataframe())
+    fresh = model()
+    assert fresh.grid[3].agents == [fresh.employees[3]]  # the space makes them too
+
+
 def test_the_mesa_space_is_built_on_first_use_and_changes_nothing():
     early, late = model(), model()
     early_grid = early.grid  # built at week 0
