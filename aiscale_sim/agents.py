@@ -6,8 +6,8 @@ Employees are many, so their state lives in numpy columns on the model (``model.
 ``model.agents`` (made, with the ids kept for them when the model was built, when
 ``model.employees``, ``model.agents`` or the space is first used), sit in a cell of the model's
 :class:`mesa.discrete_space.Network` (built, with every employee placed, when ``model.grid`` or
-``employee.cell`` is first used) and can be selected, inspected and drawn like any Mesa agent. Units, teams and use cases are few and are
-ordinary per-agent Python objects.
+``employee.cell`` is first used) and can be selected, inspected and drawn like any Mesa agent.
+Units, teams and use cases are few and are ordinary per-agent Python objects.
 
 Agents name :class:`~aiscale_sim.model.EnterpriseModel` (for type hints only) because an agent
 reads the model it belongs to, as a Mesa agent reads ``self.model``; the model imports the
