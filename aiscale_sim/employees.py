@@ -205,6 +205,8 @@ def employee_step(
     policy: PolicyInputs,
     params: EmployeeParams,
     draws: np.ndarray,
+    *,
+    compiled: bool | None = None,
 ) -> dict[str, np.ndarray]:
     """Advance every employee one week at once.
 
@@ -219,12 +221,17 @@ def employee_step(
         policy: Employee-facing policy effects.
         params: Rule constants.
         draws: One uniform random number per employee.
+        compiled: Whether the compiled rule takes these inputs, if the caller has already asked
+            :func:`compiled_applies` (a model asks once: its columns keep their types); None
+            asks now.
 
     Returns:
         New values of ``literacy``, ``trust``, ``anxiety`` and ``stage``, plus this week's
         ``intention`` and ``readiness`` (for outputs).
     """
-    if _compiled_applies(cols, influence, draws):
+    if compiled is None:
+        compiled = compiled_applies(cols, influence, draws)
+    if compiled:
         return _employee_step_compiled(cols, influence, unit_in, policy, params, draws)
     return employee_step_numpy(cols, influence, unit_in, policy, params, draws)
 
@@ -232,7 +239,7 @@ def employee_step(
 _FLOAT_COLS = ("literacy", "literacy0", "trust", "anxiety", "threshold", "fit")
 
 
-def _compiled_applies(cols, influence, draws) -> bool:
+def compiled_applies(cols, influence, draws) -> bool:
     """Whether the compiled rule takes these inputs (a float64 CSR matrix, float64 columns)."""
     if not _kernel.AVAILABLE or not sp.issparse(influence) or influence.format != "csr":
         return False

@@ -171,16 +171,32 @@ def _week_tallies(stage, ready, business, unit, adopt_week, week, n_units, s_ado
     """
     adopted_sum = np.zeros(n_units)
     ready_sum = np.zeros(n_units)
-    for i in range(stage.shape[0]):
+    n = stage.shape[0]
+    if n == 0:
+        return adopted_sum, ready_sum
+    # Employees come in runs of one unit: each unit's two sums are carried in registers along
+    # a run and stored when it ends, the same additions in the same order.
+    current = unit[0]
+    a = 0.0
+    r = 0.0
+    for i in range(n):
         u = unit[i]
+        if u != current:
+            adopted_sum[current] = a
+            ready_sum[current] = r
+            current = u
+            a = adopted_sum[u]
+            r = ready_sum[u]
         b = business[i]
         if stage[i] == s_adopted:
             if adopt_week[i] < 0:
                 adopt_week[i] = week
-            adopted_sum[u] += 1.0 * b
+            a += 1.0 * b
         else:
-            adopted_sum[u] += 0.0 * b
-        ready_sum[u] += ready[i] * b
+            a += 0.0 * b
+        r += ready[i] * b
+    adopted_sum[current] = a
+    ready_sum[current] = r
     return adopted_sum, ready_sum
 
 

@@ -34,7 +34,13 @@ import numpy as np
 from aiscale_sim import kernel as _kernel
 from aiscale_sim import outputs
 from aiscale_sim.agents import AITeam, BusinessUnit, Employee, UseCase
-from aiscale_sim.employees import EmployeeParams, PolicyInputs, UnitInputs, employee_step
+from aiscale_sim.employees import (
+    EmployeeParams,
+    PolicyInputs,
+    UnitInputs,
+    compiled_applies,
+    employee_step,
+)
 from aiscale_sim.levers import validate_levers
 from aiscale_sim.network import OrgNetwork, build_org
 from aiscale_sim.phases import Phase, validate_phases
@@ -225,6 +231,7 @@ class EnterpriseModel(mesa.Model):
         self._grid: OrgNetwork | None = None
         self._employees: list[Employee] | None = None
         self._n_employees = n
+        self._compiled: bool | None = None  # whether the compiled employee rule applies
         self._employee_id0 = self.agent_id_counter
         self.agent_id_counter += n
 
@@ -493,8 +500,11 @@ class EnterpriseModel(mesa.Model):
         :attr:`unit_readiness`).
         """
         draws = self.streams["weekly"].random(self._n_employees)
+        if self._compiled is None:  # asked once: the columns keep their types
+            self._compiled = compiled_applies(self.emp, self.org.influence, draws)
         new = employee_step(self.emp, self.org.influence, self.unit_inputs(),
-                            self.policy_inputs(), self.employee_params, draws)
+                            self.policy_inputs(), self.employee_params, draws,
+                            compiled=self._compiled)
         adopt_week = self.emp["adopt_week"]
         if _kernel.AVAILABLE and new["readiness"].dtype == np.float64:
             # First adoptions and the unit sums in one compiled pass: the same numbers.

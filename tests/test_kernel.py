@@ -136,9 +136,9 @@ def test_the_model_tallies_its_week_in_one_compiled_pass(monkeypatch):
 def test_other_inputs_take_the_numpy_rule():
     """A matrix that is not CSR (or not float64) goes through the numpy rule."""
     m = EnterpriseModel({"employees": 100}, rng=2)
-    assert E._compiled_applies(m.emp, m.org.influence, np.zeros(len(m.employees)))
-    assert not E._compiled_applies(m.emp, m.org.influence.tocsc(), np.zeros(len(m.employees)))
-    assert not E._compiled_applies(m.emp, m.org.influence.astype(np.float32),
+    assert E.compiled_applies(m.emp, m.org.influence, np.zeros(len(m.employees)))
+    assert not E.compiled_applies(m.emp, m.org.influence.tocsc(), np.zeros(len(m.employees)))
+    assert not E.compiled_applies(m.emp, m.org.influence.astype(np.float32),
                                    np.zeros(len(m.employees)))
     draws = np.random.default_rng(0).random(len(m.employees))
     args = (m.unit_inputs(), m.policy_inputs(), m.employee_params, draws)
