@@ -42,7 +42,7 @@ from aiscale_sim.employees import (
     employee_step,
 )
 from aiscale_sim.levers import validate_levers
-from aiscale_sim.network import OrgNetwork, build_org
+from aiscale_sim.network import OrgNetwork, shared_org
 from aiscale_sim.phases import Phase, validate_phases
 from aiscale_sim.pipeline import (
     BUDGET_YEAR_WEEKS,
@@ -196,7 +196,7 @@ class EnterpriseModel(mesa.Model):
                         for name, c in zip(STREAMS, children, strict=True)}
         r = self.streams["people"]
 
-        self.org = build_org(lv, self.streams["org"])
+        self.org = shared_org(lv, self.streams["org"])
         n = lv["employees"]
         role = self.org.role
         self.emp: dict[str, np.ndarray] = {

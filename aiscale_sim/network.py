@@ -23,7 +23,9 @@ faster connection step.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import networkx as nx
@@ -39,6 +41,11 @@ MANAGER_WEIGHT = 3.0
 REWIRE_P = 0.1
 #: Split of engineers between data engineering, ML engineering and MLOps.
 ENGINEER_SPLIT = (0.45, 0.35, 0.20)
+#: The levers that shape the organisation (all that :func:`build_org` reads).
+ORG_LEVERS = ("employees", "business_units", "span_of_control", "tie_density",
+              "ai_staff_per_1000", "centralisation", "engineer_ratio", "weak_tie_share")
+#: Organisations kept by :func:`shared_org` (runs of one seed that differ only in policy).
+ORG_CACHE_SIZE = 2
 
 
 @dataclass
@@ -325,3 +332,45 @@ def org_graph(adjacency: sp.csr_matrix, manager: np.ndarray) -> nx.Graph:
     graph.add_edges_from(zip(row[peer].tolist(), col[peer].tolist(), strict=True))
     graph.add_edges_from(zip(sub.tolist(), boss.tolist(), strict=True), kind="reports_to")
     return graph
+
+
+_ORGS: OrderedDict[tuple, Org] = OrderedDict()
+
+
+def _stream_key(rng: np.random.Generator) -> tuple | None:
+    """What fixes a fresh stream's draws: its seed sequence (None if it has none)."""
+    seq = getattr(rng.bit_generator, "seed_seq", None)
+    if not isinstance(seq, np.random.SeedSequence):
+        return None
+    return (type(rng.bit_generator).__name__, repr(seq.entropy), tuple(seq.spawn_key),
+            seq.pool_size)
+
+
+def shared_org(levers: dict, rng: np.random.Generator) -> Org:
+    """:func:`build_org` of the organisation levers, shared by runs that would build the same.
+
+    Runs of one seed that differ only in policy levers (a scenario pair, a calibration's panel)
+    build the same organisation from the same fresh ``org`` stream; the last
+    :data:`ORG_CACHE_SIZE` are kept and handed out again. Their arrays are read-only, so no run
+    can change what another reads; each run gets its own :class:`Org` (and so its own graph).
+    ``rng`` must be fresh: it is drawn from only when the organisation is built.
+    """
+    org_levers = {k: levers[k] for k in ORG_LEVERS}
+    stream = _stream_key(rng)
+    if stream is None:
+        return build_org(org_levers, rng)
+    key = (stream, tuple((k, repr(v)) for k, v in org_levers.items()))
+    org = _ORGS.get(key)
+    if org is None:
+        org = build_org(org_levers, rng)
+        for a in (org.unit, org.role, org.manager, org.team):
+            a.flags.writeable = False
+        for m in (org.influence, org.adjacency):
+            for a in (m.data, m.indices, m.indptr):
+                a.flags.writeable = False
+        _ORGS[key] = org
+        while len(_ORGS) > ORG_CACHE_SIZE:
+            _ORGS.popitem(last=False)
+    else:
+        _ORGS.move_to_end(key)
+    return dataclasses.replace(org)

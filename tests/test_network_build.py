@@ -7,6 +7,7 @@ import random
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from mesa.discrete_space import Network
 
@@ -159,3 +160,25 @@ def test_org_network_connects_cells_like_mesa(graph):
         assert all(other is ours[key] for key, other in cell.connections.items())
         assert [c.coordinate for c in cell.neighborhood] == list(g.adj[coord])
     assert ours.capacity == 1 and ours[next(iter(g.nodes))].capacity == 1
+
+
+def test_runs_of_one_seed_share_their_organisation_and_their_numbers():
+    """A scenario pair of one seed builds the organisation once; it reads the same either way."""
+    from aiscale_sim import network
+    from aiscale_sim.simulate import simulate
+
+    levers = {"employees": 400, "business_units": 3}
+    network._ORGS.clear()
+    first = simulate(levers, seed=9, steps=40)
+    shared = simulate({**levers, "training_hours": 0.0}, seed=9, steps=40)
+    assert shared.model.org.influence is first.model.org.influence  # built once
+    assert shared.model.org is not first.model.org  # each run its own Org (and graph)
+    assert not first.model.emp["unit"].flags.writeable  # no run can change another's
+    network._ORGS.clear()
+    alone = simulate({**levers, "training_hours": 0.0}, seed=9, steps=40)
+    assert alone.model.org.influence is not first.model.org.influence
+    pd.testing.assert_frame_equal(shared.timeseries, alone.timeseries)
+    other = simulate(levers, seed=10, steps=40)
+    assert other.model.org.influence is not alone.model.org.influence  # another seed
+    bigger = simulate({**levers, "employees": 401}, seed=9, steps=2)
+    assert bigger.model.org.influence.shape == (401, 401)
