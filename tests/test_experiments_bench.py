@@ -32,6 +32,12 @@ def test_version_benchmark_compares_two_trees(tmp_path):
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"new is [0-9.]+x as fast \(2 runs, 200 employees, 5 weeks\)", proc.stdout)
+    panel = subprocess.run([sys.executable, str(script), str(repo), str(repo), "--panel",
+                            "--runs", "1", "--rounds", "1", "--employees", "200", "--steps",
+                            "5"], capture_output=True, text=True, timeout=120, check=False)
+    assert panel.returncode == 0, panel.stderr
+    assert re.search(r"new is [0-9.]+x as fast \(1 panels of 3 runs, 200 employees, 5 weeks\)",
+                     panel.stdout)
     bad = subprocess.run([sys.executable, str(script), str(tmp_path), str(repo)],
                          capture_output=True, text=True, timeout=60, check=False)
     assert bad.returncode != 0 and "holds no aiscale_sim package" in bad.stderr
