@@ -232,6 +232,7 @@ class EnterpriseModel(mesa.Model):
         self._employees: list[Employee] | None = None
         self._n_employees = n
         self._compiled: bool | None = None  # whether the compiled employee rule applies
+        self._adopted_now: int | None = None  # this week's business adopters, once counted
         self._employee_id0 = self.agent_id_counter
         self.agent_id_counter += n
 
@@ -513,7 +514,10 @@ class EnterpriseModel(mesa.Model):
                                         len(self.units), int(Adoption.ADOPTED))
             self.emp.update(new)
             self._refresh_unit_stats(sums)
+            # Business adopters: the units' sums of whole counts, so exact.
+            self._adopted_now = int(sums[0].sum())
         else:
+            self._adopted_now = None
             first = (new["stage"] == int(Adoption.ADOPTED)) & (adopt_week < 0)
             adopt_week[first] = int(self.time)
             self.emp.update(new)
@@ -554,7 +558,7 @@ class EnterpriseModel(mesa.Model):
         production_life(self)
         self.update_employees()
         self.cumulative_value += weekly_value(self)
-        cost = weekly_cost(self)
+        cost = weekly_cost(self, self._adopted_now)
         self.cumulative_cost += cost
         spending = cost - self.incident_cost_week
         self.cumulative_spending += spending

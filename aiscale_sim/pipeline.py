@@ -756,6 +756,10 @@ def spend_capacity(model: EnterpriseModel) -> None:
             grants = [each] * len(own) if each > 0.0 else []
             cap = pp.embedded_domain_cap
         team.spent_on_pilots = float(sum(grants))
+        if not grants:  # nothing to spend: no work starts, nothing is learnt
+            counters["pilot_person_weeks"] += team.spent_on_pilots
+            counters["data_person_weeks"] += 0.0
+            continue
         dk = team.domain_knowledge.tolist()  # scalar updates below: faster on a list
         data_weeks = 0.0
         for uc, g in zip(own, grants, strict=False):  # pilots beyond the grants get nothing
@@ -1097,18 +1101,22 @@ def weekly_value(model: EnterpriseModel) -> float:
     return total
 
 
-def weekly_cost(model: EnterpriseModel) -> float:
+def weekly_cost(model: EnterpriseModel, n_adopted: int | None = None) -> float:
     """Cost incurred this week, $M: staff, spend levers, compute, and this week's incidents.
 
     Vendor licences and switching costs are added by :func:`portfolio.licence_cost`.
+    ``n_adopted``: the business employees who have adopted, if already counted this week
+    (default: :attr:`EnterpriseModel.n_adopted`).
     """
     pp, lv = model.pipeline_params, model.levers
+    if n_adopted is None:
+        n_adopted = model.n_adopted
     n = lv["employees"]
     yearly = (
         model.ai_headcount * pp.salary
         + lv["training_hours"] * n * pp.training_cost / 1e6
         + lv["change_management"] * n / 1e6
-        + lv["adoption_incentive"] * model.n_adopted / 1e6
+        + lv["adoption_incentive"] * n_adopted / 1e6
         + (lv["data_investment"] + lv["integration_investment"]) * lv["business_units"]
         + lv["platform_investment"]
     )

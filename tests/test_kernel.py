@@ -124,9 +124,10 @@ def test_the_model_tallies_its_week_in_one_compiled_pass(monkeypatch):
     calls = []
     real = kernel.week_tallies
     monkeypatch.setattr(kernel, "week_tallies", lambda *a: calls.append(1) or real(*a))
-    m = EnterpriseModel({"employees": 300}, rng=4)
-    m.run_for(20)
-    assert len(calls) == 20
+    m = EnterpriseModel({"employees": 300, "change_management": 600.0}, rng=4)
+    m.run_for(60)
+    assert len(calls) == 60
+    assert m._adopted_now == m.n_adopted > 0  # the count the week's cost reads
     adoption, readiness = m.unit_adoption.copy(), m.unit_readiness.copy()
     m._refresh_unit_stats()  # the numpy recount of the same state
     np.testing.assert_array_equal(adoption, m.unit_adoption)
