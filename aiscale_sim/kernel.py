@@ -212,10 +212,31 @@ def _stage_tallies(stage, role, n_stages, n_roles, s_adopted):
     return by_stage, adopted_by_role
 
 
+def _leavers(u, staff, p_leave):
+    """Leavers by position and role, and whether anyone left.
+
+    Member ``k`` in position-then-role order (as ``talent._departures`` lays them out) leaves
+    when ``u[k]`` is below the chance of leaving of its position.
+    """
+    left = np.zeros_like(staff)
+    k = 0
+    anyone = False
+    for i in range(staff.shape[0]):
+        p = p_leave[i]
+        for r in range(staff.shape[1]):
+            for _ in range(staff[i, r]):
+                if u[k] < p:
+                    left[i, r] += 1
+                    anyone = True
+                k += 1
+    return left, anyone
+
+
 if AVAILABLE:  # pragma: no branch
     before_exp = njit(cache=True, nogil=True)(_before_exp)
     after_exp = njit(cache=True, nogil=True)(_after_exp)
     week_tallies = njit(cache=True, nogil=True)(_week_tallies)
     stage_tallies = njit(cache=True, nogil=True)(_stage_tallies)
+    leavers = njit(cache=True, nogil=True)(_leavers)
 else:  # pragma: no cover - depends on what is installed
-    before_exp = after_exp = week_tallies = stage_tallies = None
+    before_exp = after_exp = week_tallies = stage_tallies = leavers = None

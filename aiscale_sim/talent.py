@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from aiscale_sim import kernel as _kernel
 from aiscale_sim.agents import AITeam
 from aiscale_sim.network import ENGINEER_SPLIT, ai_headcount
 from aiscale_sim.states import Role, Stage
@@ -308,6 +309,10 @@ def _departures(rng: np.random.Generator, staff: np.ndarray,
     Returns:
         Leavers by position and role, or None if nobody leaves.
     """
+    if _kernel.AVAILABLE and staff.dtype == np.int64:  # the same draws and comparisons
+        left, anyone = _kernel.leavers(rng.random(int(staff.sum())), staff,
+                                       np.asarray(p_leave, dtype=np.float64))
+        return left if anyone else None
     heads = np.add.reduce(staff, axis=1)
     leaving = rng.random(int(heads.sum())) < np.repeat(p_leave, heads)
     if not leaving.any():

@@ -160,3 +160,22 @@ def test_benchmark_quick():
                           "--quick"], capture_output=True, text=True, check=True).stdout
     assert "same numbers from both rules: yes" in out
     assert "numpy / compiled: run" in out
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), positions=st.integers(1, 10), high=st.integers(0, 6))
+def test_compiled_departures_draw_and_compare_as_numpy_does(seed, positions, high):
+    from aiscale_sim import talent
+
+    rng = np.random.default_rng(seed)
+    staff = rng.integers(0, high + 1, (positions, 4)).astype(np.int64)
+    p_leave = (rng.random(positions) * 0.6).tolist()
+    fast = talent._departures(np.random.default_rng(seed + 1), staff, p_leave)
+    try:
+        kernel.AVAILABLE = False
+        ref = talent._departures(np.random.default_rng(seed + 1), staff, p_leave)
+    finally:
+        kernel.AVAILABLE = True
+    assert (fast is None) == (ref is None)
+    if ref is not None:
+        np.testing.assert_array_equal(fast, ref)

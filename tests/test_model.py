@@ -640,3 +640,23 @@ def test_common_random_numbers_across_strategies():
         assert m.streams["weekly"].bit_generator.state == a
     # Streams are independent of one another and of the seed's other uses.
     assert base.streams["weekly"].random() != base.streams["people"].random()
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_the_adoption_reporters_from_one_tally_equal_the_reporters(monkeypatch, compiled):
+    from aiscale_sim import kernel, outputs
+
+    if compiled and not kernel.AVAILABLE:
+        pytest.skip("compiled code unavailable")
+    monkeypatch.setattr(kernel, "AVAILABLE", compiled)
+    m = EnterpriseModel({"employees": 400, "change_management": 500.0}, rng=3)
+    for _ in range(6):
+        tallied = outputs.tallied_values(m)
+        assert set(tallied) == set(outputs.TALLIED)
+        for name, reporter in outputs.TALLIED.items():
+            assert tallied[name] == reporter(m), name
+        m.run_for(10)
+    m.emp["stage"][:] = 0  # a state no week produces: nobody aware, no AI staff adopting
+    tallied = outputs.tallied_values(m)
+    for name, reporter in outputs.TALLIED.items():
+        assert tallied[name] == reporter(m), name
