@@ -48,6 +48,15 @@ def _index(i):
     return np.uint64(i)
 
 
+def _clip01(x):
+    """``minimum(maximum(x, 0), 1)`` of one number (nan stays nan, as in numpy)."""
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
 def _before_exp(indptr, indices, data, stage, unit, role, lit, lit0, anx, trust, fit,
                 threshold, role_bias, trust_target_u, incident_u, fear_u, perf_u, cond_u,
                 lit_base, learn_rate, anxiety_diffusion, relief, trust_rate, w_effort,
@@ -131,12 +140,9 @@ def _after_exp(stage, unit, draws, e_ready, p_aware, social, incident_u, rollout
     new = stage.copy()
     k = 0
     for i in range(n):
-        for col in (literacy, trust, anxiety):
-            x = col[i]
-            if x < 0.0:
-                col[i] = 0.0
-            elif x > 1.0:
-                col[i] = 1.0
+        literacy[i] = _clip01(literacy[i])
+        trust[i] = _clip01(trust[i])
+        anxiety[i] = _clip01(anxiety[i])
         r = 1.0 / (1.0 + e_ready[i])
         ready[i] = r
         st = stage[i]
@@ -213,14 +219,16 @@ def _week_tallies(stage, ready, business, unit, adopt_week, week, n_units, s_ado
 
 def _stage_tallies(stage, role, n_stages, n_roles, s_adopted):
     """Employees by adoption stage, and adopters by role, in one pass (integer counts)."""
-    by_stage = np.zeros(n_stages, np.int64)
-    adopted_by_role = np.zeros(n_roles, np.int64)
+    # Four lanes of counters, so that one count's increment need not wait for the last one's
+    # (whole numbers: the order of adding changes nothing).
+    by_stage = np.zeros((4, n_stages), np.int64)
+    adopted_by_role = np.zeros((4, n_roles), np.int64)
     for i in range(stage.shape[0]):
+        lane = i & 3
         st = _index(stage[i])
-        by_stage[st] += 1
-        if st == s_adopted:
-            adopted_by_role[_index(role[i])] += 1
-    return by_stage, adopted_by_role
+        by_stage[lane, st] += 1
+        adopted_by_role[lane, _index(role[i])] += 1 if st == s_adopted else 0
+    return by_stage.sum(axis=0), adopted_by_role.sum(axis=0)
 
 
 def _leavers(u, staff, p_leave):
@@ -245,6 +253,7 @@ def _leavers(u, staff, p_leave):
 
 if AVAILABLE:  # pragma: no branch
     _index = njit(inline="always")(_index)
+    _clip01 = njit(inline="always")(_clip01)
     before_exp = njit(cache=True, nogil=True)(_before_exp)
     after_exp = njit(cache=True, nogil=True)(_after_exp)
     week_tallies = njit(cache=True, nogil=True)(_week_tallies)
