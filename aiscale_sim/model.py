@@ -251,7 +251,7 @@ class EnterpriseModel(mesa.Model):
             unit.sponsor_offset = offset
             self.units.append(unit)
         self.idea_queue: deque[list[tuple]] = deque()  # weeks of idea arrivals drawn ahead
-        self.idea_queue_key: np.ndarray | None = None  # idea rates and incentive drawn with
+        self.idea_queue_key: tuple | None = None  # idea rates and incentive drawn with
         self.idea_queue_mix = None  # the portfolio.IdeaMix the queued ideas were drawn with
         self.teams: list[AITeam] = []
         self.coe: AITeam | None = None

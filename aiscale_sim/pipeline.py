@@ -207,9 +207,9 @@ def propose_ideas(model: EnterpriseModel) -> list[UseCase]:
     rates = idea_rates(model)
     mix = portfolio.idea_mix(model)
     # The block is redrawn when anything that shapes arrivals changes.
-    key = np.concatenate([rates, [lv["pilot_count_incentive"]]])
+    key = (*rates.tolist(), float(lv["pilot_count_incentive"]))  # (compared value by value)
     queue = model.idea_queue
-    if not queue or not np.array_equal(key, model.idea_queue_key) or (
+    if not queue or key != model.idea_queue_key or (
             mix != model.idea_queue_mix):
         queue.clear()
         queue.extend(draw_ideas(rates, model.streams["ideas"], pp.value_scale, IDEA_BLOCK_WEEKS,
