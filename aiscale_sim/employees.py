@@ -262,15 +262,14 @@ def _employee_step_compiled(cols, influence, unit_in, policy, params, draws):
     stage = cols["stage"]
     unit = cols["unit"]
     stages = _STAGES
+    trust_target, fear, perf, cond, push = _kernel.unit_terms(
+        vs, unit_in.automation, unit_in.tools, unit_in.rollout, p.automation_fear,
+        float(1.0 - policy.communication), p.w_performance, p.w_conditions,
+        float(0.3 * policy.change), p.rollout, float(0.5 + policy.change))
     literacy, anxiety, trust, intention, z, social, neg_aware = _kernel.before_exp(
         influence.indptr, influence.indices, influence.data, stage, unit, cols["role"],
         cols["literacy"], cols["literacy0"], cols["anxiety"], cols["trust"], cols["fit"],
-        cols["threshold"], ROLE_BIAS,
-        0.4 + 0.4 * vs,
-        unit_in.incident,
-        p.automation_fear * unit_in.automation * (1.0 - policy.communication),
-        p.w_performance * (0.3 + 0.7 * vs),
-        p.w_conditions * np.minimum(1.0, unit_in.tools + 0.3 * policy.change),
+        cols["threshold"], ROLE_BIAS, trust_target, unit_in.incident, fear, perf, cond,
         float(0.8 * train), p.learn_rate, p.anxiety_diffusion,
         float(p.anxiety_relief * (policy.communication + 0.5 * train)), p.trust_rate,
         p.w_effort, p.w_social, float(p.w_incentive * policy.incentive), p.w_trust,
@@ -279,8 +278,7 @@ def _employee_step_compiled(cols, influence, unit_in, policy, params, draws):
     e_ready = np.exp(z)  # numpy's exp, as the numpy rule's readiness uses
     p_aware = 1.0 - np.exp(neg_aware)
     new, ready = _kernel.after_exp(
-        stage, unit, draws, e_ready, p_aware, social, unit_in.incident,
-        p.rollout * unit_in.rollout * (0.5 + policy.change),
+        stage, unit, draws, e_ready, p_aware, social, unit_in.incident, push,
         float(p.bass_p * (1.0 + 3.0 * policy.change)), p.bass_q, WEEKS_PER_YEAR,
         float(1.0 + 2.0 * policy.incentive), p.try_to_adopt, p.try_to_reject, p.lapse,
         p.retry, literacy, trust, anxiety, *stages)  # (clips the three in place)

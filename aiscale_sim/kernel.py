@@ -13,6 +13,14 @@ exponentials (readiness and the awareness hazard) stay numpy calls, because nump
 nothing is reordered or fused. ``tests/test_kernel.py`` checks equality, array for array, on
 many weeks of real runs and on random states.
 
+The week's bookkeeping around the rule is compiled too, each a plain count or a sum in the
+order numpy makes it: first adoption weeks and each unit's sums of adopters and readiness
+(:func:`_week_tallies`, the model's ``bincount`` sums), employees by stage and adopters by role
+for the adoption reporters (:func:`_stage_tallies`), and the AI staff who leave in a week
+(:func:`_leavers`, from the same uniform draws). Indices are read as unsigned integers
+(:func:`_index`): they are never negative, and Numba then skips its check for Python's
+count-from-the-end on every gather.
+
 Numba is optional (the ``fast`` extra, in ``all``). Without it, or with ``AISCALE_KERNEL=numpy``
 in the environment, the numpy rule runs; the results are the same either way.
 """
@@ -55,6 +63,31 @@ def _clip01(x):
     if x > 1.0:
         return 1.0
     return x
+
+
+def _unit_terms(vs, automation, tools, rollout, automation_fear, no_communication,
+                w_performance, w_conditions, change_conditions, rollout_rate, rollout_push):
+    """The rule's per-unit terms, each as the numpy rule writes it on the unit arrays.
+
+    Returns the trust target, automation fear, performance and conditions terms of the
+    intention, and the rollout push on trying, per unit (the scalars are worked out by the
+    caller exactly as the numpy rule's Python does).
+    """
+    n = vs.shape[0]
+    trust_target = np.empty(n)
+    fear = np.empty(n)
+    perf = np.empty(n)
+    cond = np.empty(n)
+    push = np.empty(n)
+    for u in range(n):
+        v = vs[u]
+        trust_target[u] = 0.4 + 0.4 * v
+        fear[u] = automation_fear * automation[u] * no_communication
+        perf[u] = w_performance * (0.3 + 0.7 * v)
+        t = tools[u] + change_conditions
+        cond[u] = w_conditions * (t if (t <= 1.0 or t != t) else 1.0)  # numpy's minimum(1, t)
+        push[u] = rollout_rate * rollout[u] * rollout_push
+    return trust_target, fear, perf, cond, push
 
 
 def _before_exp(indptr, indices, data, stage, unit, role, lit, lit0, anx, trust, fit,
@@ -254,10 +287,11 @@ def _leavers(u, staff, p_leave):
 if AVAILABLE:  # pragma: no branch
     _index = njit(inline="always")(_index)
     _clip01 = njit(inline="always")(_clip01)
+    unit_terms = njit(cache=True, nogil=True)(_unit_terms)
     before_exp = njit(cache=True, nogil=True)(_before_exp)
     after_exp = njit(cache=True, nogil=True)(_after_exp)
     week_tallies = njit(cache=True, nogil=True)(_week_tallies)
     stage_tallies = njit(cache=True, nogil=True)(_stage_tallies)
     leavers = njit(cache=True, nogil=True)(_leavers)
 else:  # pragma: no cover - depends on what is installed
-    before_exp = after_exp = week_tallies = stage_tallies = leavers = None
+    before_exp = after_exp = week_tallies = stage_tallies = leavers = unit_terms = None

@@ -123,13 +123,16 @@ class WeeklyCollector(mesa.DataCollector):
             return
         self._collection_steps.append(model.time)
         # The adoption reporters' values come from one count of the employees (the same
-        # values: see outputs.tallied_values).
+        # values: see outputs.tallied_values). Which reporter is which is worked out once.
+        plan = getattr(self, "_plan", None)
+        if plan is None:
+            plan = self._plan = [
+                (self.model_vars[var].append, var,
+                 None if outputs.TALLIED.get(var) is reporter else reporter)
+                for var, reporter in self.model_reporters.items()]
         tallied = outputs.tallied_values(model)
-        for var, reporter in self.model_reporters.items():
-            if outputs.TALLIED.get(var) is reporter:
-                self.model_vars[var].append(tallied[var])
-            else:
-                self.model_vars[var].append(reporter(model))
+        for append, var, reporter in plan:
+            append(tallied[var] if reporter is None else reporter(model))
 
 
 class EnterpriseModel(mesa.Model):
