@@ -99,7 +99,14 @@ def main() -> None:
     for name, post in s["posterior"].items():
         print(f"posterior {name}: mean {post['mean']:.4g}, 90% {post['low']:.4g} to "
               f"{post['high']:.4g} (shipped {post['shipped']:g})")
-    print(f"target (fit under 30 minutes): {'met' if fit_wall < 1800 else 'missed'}")
+    # The fit may stop short of the budget (a population that cannot be filled is not
+    # started), so the target is judged on the whole budget at the measured rate.
+    rate = s["simulations"] / fit_wall
+    whole = budget / rate
+    print(f"the whole budget of {budget:,} simulations at {rate:.2f} runs/s: {whole:.0f} s "
+          f"({whole / 60:.1f} min)")
+    print(f"target ({budget:,} simulations under 30 minutes): "
+          f"{'met' if whole < 1800 else 'missed'}")
 
 
 if __name__ == "__main__":

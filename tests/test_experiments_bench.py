@@ -63,3 +63,5 @@ def test_facts_calibration_benchmark_runs_in_its_quick_mode():
     assert re.search(r"simulations: [0-9,]+ \([0-9,]+ particles\) in [0-9]+ populations", out)
     assert re.search(r"wall time of the fit: [0-9.]+ s", out) and "load average" in out
     assert re.search(r"posterior data_effort: mean [0-9.]+", out), out
+    assert re.search(r"the whole budget of 160 simulations at [0-9.]+ runs/s", out), out
+    assert re.search(r"target \(160 simulations under 30 minutes\): (met|missed)", out), out
