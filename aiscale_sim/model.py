@@ -223,6 +223,7 @@ class EnterpriseModel(mesa.Model):
         self.is_ai_staff = ai_staff
         self.is_business = ~ai_staff
         self._role_masks: dict[tuple[Role, ...], np.ndarray] = {}
+        self._role_counts: list[int] = np.bincount(role, minlength=len(Role)).tolist()
         self.ai_headcount = int(ai_staff.sum())
 
         # Employees: Mesa agents whose state is their row of self.emp. Like the space they are
@@ -413,12 +414,8 @@ class EnterpriseModel(mesa.Model):
         return mask
 
     def role_counts(self) -> list[int]:
-        """Employees in each role, indexed by :class:`Role` (cached: roles never change)."""
-        counts = getattr(self, "_role_counts", None)
-        if counts is None:
-            counts = self._role_counts = np.bincount(self.emp["role"],
-                                                     minlength=len(Role)).tolist()
-        return counts
+        """Employees in each role, indexed by :class:`Role` (fixed: roles never change)."""
+        return self._role_counts
 
     @property
     def unit_headcount(self) -> np.ndarray:

@@ -226,9 +226,9 @@ def ai_staff_hired(model: EnterpriseModel) -> int:
 
 # --- the adoption reporters from one tally ---------------------------------------------------
 
-# tallied_values reads the role counts in Role's order: the three business roles, then AI staff.
-assert [int(r) for r in Role] == list(range(len(Role)))
-assert [r.is_ai_staff for r in Role] == [False] * 3 + [True] * (len(Role) - 3)
+_BUSINESS_ROLES = tuple(int(r) for r in Role if not r.is_ai_staff)
+_AI_ROLES = tuple(int(r) for r in Role if r.is_ai_staff)
+_MANAGERS = (int(Role.MANAGER), int(Role.EXECUTIVE))
 
 
 def _ratio(count: int, n: int) -> float:
@@ -253,18 +253,21 @@ def tallied_values(model: EnterpriseModel) -> dict[str, float]:
     else:
         by_stage = np.bincount(stage, minlength=n_stages)
         adopted = np.bincount(role[stage == _ADOPTED], minlength=n_roles)
-    by_stage = by_stage.tolist()
-    frontline, managers, executives, *ai = adopted.tolist()
+    by_stage, adopted = by_stage.tolist(), adopted.tolist()
     in_role = model.role_counts()
     n = len(stage)
+
+    def among(roles: tuple[int, ...]) -> float:
+        return _ratio(sum(adopted[r] for r in roles), sum(in_role[r] for r in roles))
+
     return {
-        "adoption_share": _ratio(frontline + managers + executives, sum(in_role[:3])),
-        "ai_staff_adoption_share": _ratio(sum(ai), sum(in_role[3:])),
+        "adoption_share": among(_BUSINESS_ROLES),
+        "ai_staff_adoption_share": among(_AI_ROLES),
         "aware_share": (n - by_stage[_UNAWARE]) / n,
         "trying_share": by_stage[_TRYING] / n,
         "lapsed_share": by_stage[_LAPSED] / n,
-        "adoption_frontline": _ratio(frontline, in_role[0]),
-        "adoption_managers": _ratio(managers + executives, in_role[1] + in_role[2]),
+        "adoption_frontline": among((int(Role.FRONTLINE),)),
+        "adoption_managers": among(_MANAGERS),
     }
 
 

@@ -756,10 +756,6 @@ def spend_capacity(model: EnterpriseModel) -> None:
             grants = [each] * len(own) if each > 0.0 else []
             cap = pp.embedded_domain_cap
         team.spent_on_pilots = float(sum(grants))
-        if not grants:  # nothing to spend: no work starts, nothing is learnt
-            counters["pilot_person_weeks"] += team.spent_on_pilots
-            counters["data_person_weeks"] += 0.0
-            continue
         dk = team.domain_knowledge.tolist()  # scalar updates below: faster on a list
         data_weeks = 0.0
         for uc, g in zip(own, grants, strict=False):  # pilots beyond the grants get nothing
